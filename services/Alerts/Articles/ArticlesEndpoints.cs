@@ -1,0 +1,29 @@
+using Marten;
+
+namespace Monitoring.Alerts.Articles;
+
+public static class ArticlesEndpoints
+{
+    public static WebApplication MapArticlesApi(this WebApplication app)
+    {
+        app.MapGet("/api/articles/{articleId}", async (string articleId, IQuerySession session, CancellationToken ct) =>
+        {
+            var article = await session.LoadAsync<ArticleDetails>(articleId, ct);
+            if (article is null) return Results.NotFound(new { error = $"no article {articleId}" });
+            var events = await session.Events.FetchStreamAsync(articleId, token: ct);
+            return Results.Ok(new
+            {
+                article,
+                history = events.Select(e => new
+                {
+                    sequence = e.Sequence,
+                    version = e.Version,
+                    type = e.EventTypeName,
+                    timestamp = e.Timestamp,
+                    data = e.Data,
+                }),
+            });
+        });
+        return app;
+    }
+}

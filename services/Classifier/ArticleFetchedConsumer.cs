@@ -1,0 +1,34 @@
+using System.Diagnostics.Metrics;
+using MassTransit;
+using Monitoring.Classification;
+using Monitoring.Contracts;
+using Monitoring.Hosting;
+
+namespace Monitoring.Classifier;
+
+/// <summary>Classifies each fetched article and publishes the result. Stateless: run as many replicas as needed.</summary>
+public sealed class ArticleFetchedConsumer(IArticleClassifier classifier, TimeProvider clock, ILogger<ArticleFetchedConsumer> logger)
+    : IConsumer<ArticleFetched>
+{
+    private static readonly Counter<long> Classified =
+        MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.classified", description: "Articles classified");
+
+    public async Task Consume(ConsumeContext<ArticleFetched> context)
+    {
+        var article = context.Message;
+        var result = classifier.Classify(new ArticleText(article.ArticleId, article.Title, article.Text, article.LanguageHint, article.Url));
+        await context.Publish(new ArticleClassified(
+            article, result.Language, result.Countries, result.Topics, result.Severity, result.ClassifierVersion, clock.GetUtcNow()));
+        Classified.Add(1, new KeyValuePair<string, object?>("severity", result.Severity.ToId()));
+        ClassifierLog.Classified(logger, article.ArticleId, result.Language, string.Join(',', result.PrimaryCountries),
+            result.Topics.Count, result.Severity.ToId());
+    }
+}
+
+public sealed class ArticleFetchedConsumerDefinition : ConsumerDefinition<ArticleFetchedConsumer>
+{
+    public ArticleFetchedConsumerDefinition()
+    {
+        EndpointName = "classifier-article-fetched";
+    }
+}

@@ -1,0 +1,8 @@
+namespace Monitoring.Classifier;
+
+internal static partial class ClassifierLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
+        Message = "Classified {ArticleId}: language {Language}, primary {Primary}, {TopicCount} topics, severity {Severity}")]
+    public static partial void Classified(ILogger logger, string articleId, string language, string primary, int topicCount, string severity);
+}

@@ -1,0 +1,12 @@
+using Monitoring.Classification;
+
+namespace Monitoring.Classifier;
+
+public static class ClassifierModule
+{
+    public static WebApplicationBuilder AddClassifier(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IArticleClassifier, RuleClassifier>();
+        return builder;
+    }
+}

@@ -1,0 +1,18 @@
+using MassTransit;
+using Monitoring.Classifier;
+using Monitoring.Hosting;
+
+if (args is ["classify", ..])
+{
+    return await ClassifyCommand.RunAsync(Console.In, Console.Out);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("monitoring-classifier", "http://127.0.0.1:5082");
+builder.AddClassifier();
+builder.AddMonitoringBus(bus => bus.AddConsumer<ArticleFetchedConsumer, ArticleFetchedConsumerDefinition>());
+
+var app = builder.Build();
+app.MapServiceDefaults();
+await app.RunAsync();
+return 0;

@@ -1,0 +1,19 @@
+using Monitoring.FeedPoller;
+using Monitoring.FeedPoller.Parsing;
+using Monitoring.Hosting;
+
+if (args is ["parse", ..])
+{
+    return await ParseCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("monitoring-feedpoller", "http://127.0.0.1:5081");
+builder.AddFeedPoller();
+builder.AddMonitoringBus(_ => { });
+
+var app = builder.Build();
+app.MapServiceDefaults();
+app.MapFeedPollerApi();
+await app.RunAsync();
+return 0;
