@@ -4,4 +4,25 @@ internal static partial class AlertsLog
 {
     [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Article {ArticleId} revision {Revision} already recorded; nothing appended")]
     public static partial void DuplicateIgnored(ILogger logger, string articleId, int revision);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Debug, Message = "A batch of {Count} articles met a concurrent append (attempt {Attempt}); deciding again")]
+    public static partial void RecordingConflict(ILogger logger, int count, int attempt);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Reading the alert feed failed; retrying")]
+    public static partial void AlertTailFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Publishing alerts {From}..{To} to the exchange failed (attempt {Attempt}); retrying in {Delay}")]
+    public static partial void ExchangePublishFailed(ILogger logger, long from, long to, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Webhook delivery {DeliveryId} to subscription {SubscriptionId}: {Outcome} (attempt {Attempt}, status {StatusCode})")]
+    public static partial void WebhookAttempt(ILogger logger, string deliveryId, string subscriptionId, string outcome, int attempt, int? statusCode);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Webhook delivery {DeliveryId} dead-lettered after {Attempts} attempts: {Error}")]
+    public static partial void WebhookDeadLettered(ILogger logger, string deliveryId, int attempts, string error);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Webhook sender loop failed; retrying")]
+    public static partial void WebhookSenderFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Reclassify: {Examined} articles examined, {Changed} reclassified, {Conflicts} retried after concurrent changes, classifier {Version}")]
+    public static partial void Reclassified(ILogger logger, int examined, int changed, int conflicts, string version);
 }

@@ -4,8 +4,12 @@ using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using JasperFx.OpenTelemetry;
 using Marten;
+using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Alerts.Exchange;
+using Monitoring.Alerts.Webhooks;
+using Monitoring.Classification;
 using Monitoring.Hosting;
 using Npgsql;
 
@@ -14,30 +18,67 @@ namespace Monitoring.Alerts;
 public static class AlertsModule
 {
     /// <summary>
-    /// The Marten event store in its own schema (<c>MONITORING_ALERTS_SCHEMA</c>, default <c>alerts</c>):
-    /// one stream per article keyed by article id, the article snapshot inline, alert projections on the async daemon.
+    /// The Marten event store in its own schema (<c>MONITORING_ALERTS_SCHEMA</c>, default <c>alerts</c>): one stream
+    /// per article and per webhook subscription; the article snapshot inline; alert projections, the exchange
+    /// forwarder and the webhook dispatcher on the async daemon (<c>MONITORING_DAEMON_MODE</c>: solo or hotcold).
     /// </summary>
     public static WebApplicationBuilder AddAlertStore(this WebApplicationBuilder builder)
     {
         var connectionString = PostgresConnection.From(builder.Configuration);
         var schema = builder.Configuration["MONITORING_ALERTS_SCHEMA"] ?? "alerts";
+        var daemonMode = (builder.Configuration["MONITORING_DAEMON_MODE"] ?? "solo").ToLowerInvariant() switch
+        {
+            "solo" => DaemonMode.Solo,
+            "hotcold" => DaemonMode.HotCold,
+            var other => throw new InvalidOperationException($"MONITORING_DAEMON_MODE='{other}' is not one of solo, hotcold."),
+        };
 
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaults.ReadyTag]);
-
         builder.Services.AddScoped<ArticleRecorder>();
+        builder.Services.AddScoped<CountryAlertQueries>();
+        builder.Services.AddArticleClassifier();
+        builder.Services.AddSingleton<ArticleReclassifier>();
+        builder.Services.AddSingleton<AlertFeedReader>();
+        builder.Services.AddSingleton<AlertTail>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AlertTail>());
+        builder.Services.AddSingleton<AlertExchange>();
+        builder.Services.AddSingleton<WebhookSenderSignal>();
+        builder.Services.AddSingleton(WebhookOptions.From(builder.Configuration));
+        builder.Services.AddHostedService<WebhookSender>();
+        builder.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.DefaultRequestHeaders.UserAgent.ParseAdd("Monitoring-Webhooks/1.0"))
+            .ConfigurePrimaryHttpMessageHandler(services =>
+                OutboundAddressPolicy.Handler(services.GetRequiredService<WebhookOptions>().AllowPrivate, maxRedirects: 0));
+
         builder.Services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
                 options.Events.StreamIdentity = StreamIdentity.AsString;
+                options.Events.UseListenNotifyForEventAppends = true;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
+                options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(500);
 
                 options.Projections.Snapshot<ArticleDetails>(SnapshotLifecycle.Inline);
+                options.Projections.Snapshot<WebhookSubscription>(SnapshotLifecycle.Inline);
                 options.Projections.Add<CountryAlertsProjection>(ProjectionLifecycle.Async);
+                options.Projections.Add<CountryDayStatsProjection>(ProjectionLifecycle.Async);
+
                 options.Schema.For<CountryAlert>()
                     .Duplicate(a => a.Country)
-                    .Duplicate(a => a.DetectedAt);
+                    .Duplicate(a => a.DetectedAt)
+                    .Duplicate(a => a.Active)
+                    .Duplicate(a => a.SeverityLevel);
+                options.Schema.For<CountryDayStats>()
+                    .Duplicate(s => s.Country)
+                    .Duplicate(s => s.Day);
+                options.Schema.For<WebhookSubscription>().Duplicate(s => s.Status);
+                options.Schema.For<WebhookDelivery>()
+                    .Duplicate(d => d.SubscriptionId)
+                    .Duplicate(d => d.Status)
+                    .Duplicate(d => d.NextAttemptAt)
+                    .Duplicate(d => d.CreatedAt);
 
                 options.OpenTelemetry.TrackConnections = TrackLevel.Normal;
                 options.OpenTelemetry.TrackEventCounters();
@@ -45,7 +86,9 @@ public static class AlertsModule
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            .AddAsyncDaemon(DaemonMode.Solo);
+            .AddSubscriptionWithServices<AlertExchangeForwarder>(ServiceLifetime.Singleton)
+            .AddSubscriptionWithServices<WebhookDispatcher>(ServiceLifetime.Singleton)
+            .AddAsyncDaemon(daemonMode);
         return builder;
     }
 
@@ -53,6 +96,9 @@ public static class AlertsModule
     {
         app.MapCountryAlertsApi();
         app.MapArticlesApi();
+        app.MapAlertStream();
+        app.MapAlertReplay();
+        app.MapSubscriptionsApi();
         return app;
     }
 }

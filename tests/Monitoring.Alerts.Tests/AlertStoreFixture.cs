@@ -14,25 +14,37 @@ using Bus = Monitoring.Contracts;
 namespace Monitoring.Alerts.Tests;
 
 /// <summary>
-/// The Alerts service's store and HTTP API composed exactly as Program.cs does, on the real PostgreSQL,
-/// in a schema of this test class's own (dropped afterwards). The bus is left out: tests record directly.
+/// The Alerts service's store, subscriptions and HTTP API composed exactly as Program.cs does, on the real
+/// PostgreSQL (a schema of this fixture's own) and the real RabbitMQ (a virtual host of its own). The bus
+/// consumer is left out: tests record classified articles directly.
 /// </summary>
 public sealed class AlertStoreFixture : IAsyncLifetime
 {
+    public const string ApiKey = "test-api-key";
+
     private readonly PostgresSchema _schema = PostgresSchema.Create("alerts");
     private WebApplication? _app;
 
     public IServiceProvider Services => _app!.Services;
     public HttpClient Http { get; private set; } = null!;
+    public HttpClient AdminHttp { get; private set; } = null!;
     public IDocumentStore Store => Services.GetRequiredService<IDocumentStore>();
+    public RabbitMqVirtualHost Broker { get; private set; } = null!;
+    public string SchemaName => _schema.Name;
 
     public async Task InitializeAsync()
     {
+        Broker = await RabbitMqVirtualHost.CreateAsync("alerts");
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString;
         builder.Configuration["MONITORING_ALERTS_SCHEMA"] = _schema.Name;
+        builder.Configuration["MONITORING_RABBITMQ"] = Broker.AmqpUri.ToString();
+        builder.Configuration["MONITORING_API_KEY"] = ApiKey;
         builder.Configuration["MONITORING_TELEMETRY"] = "none";
+        builder.Configuration["MONITORING_ALLOW_PRIVATE_WEBHOOKS"] = "1";
+        builder.Configuration["MONITORING_WEBHOOK_RETRY_BASE_MS"] = "100";
+        builder.Configuration["MONITORING_WEBHOOK_MAX_ATTEMPTS"] = "3";
         builder.Configuration["urls"] = "http://127.0.0.1:0";
         builder.AddServiceDefaults("monitoring-alerts-test", "http://127.0.0.1:0", "Marten");
         builder.AddAlertStore();
@@ -41,6 +53,8 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address + "/") };
+        AdminHttp = new HttpClient { BaseAddress = new Uri(address + "/") };
+        AdminHttp.DefaultRequestHeaders.Add(Monitoring.Hosting.ApiKey.HeaderName, ApiKey);
     }
 
     public async Task<bool> RecordAsync(Bus.ArticleClassified message)
@@ -49,16 +63,24 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<ArticleRecorder>().RecordAsync(message, CancellationToken.None);
     }
 
-    public Task WaitForProjectionsAsync() => Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+    public async Task<int> RecordBatchAsync(IReadOnlyList<Bus.ArticleClassified> messages)
+    {
+        using var scope = Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ArticleRecorder>().RecordBatchAsync(messages, CancellationToken.None);
+    }
+
+    public Task WaitForProjectionsAsync() => Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        AdminHttp.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
         await _schema.DisposeAsync();
+        await Broker.DisposeAsync();
     }
 }

@@ -1,10 +1,20 @@
 using Monitoring.Alerts.Articles;
+using Monitoring.Contracts;
+using ArticleClassified = Monitoring.Alerts.Articles.ArticleClassified;
+using ArticleFetched = Monitoring.Alerts.Articles.ArticleFetched;
 
 namespace Monitoring.Alerts.Tests;
 
 public sealed class ArticleRecordingTests
 {
-    private static ArticleDetails Recorded(int revision) => new() { Id = "a", Revision = revision };
+    private static ArticleDetails Recorded(Contracts.ArticleClassified message)
+    {
+        var events = ArticleRecording.Decide(null, message);
+        var article = ArticleDetails.Create((ArticleFetched)events[0]);
+        article.Apply((ArticleClassified)events[1]);
+        article.Version = 2;
+        return article;
+    }
 
     [Fact]
     public void A_new_article_records_its_fetch_and_its_classification()
@@ -12,35 +22,68 @@ public sealed class ArticleRecordingTests
         var events = ArticleRecording.Decide(null, Articles.Classified("a"));
         Assert.Collection(events,
             e => Assert.IsType<ArticleFetched>(e),
-            e => Assert.Equal(["JP", "EU"], Assert.IsType<ArticleClassified>(e).PrimaryCountries));
+            e => Assert.Equal(["JP", "EU"], Assert.IsType<ArticleClassified>(e).Alert().Countries));
     }
 
     [Fact]
     public void A_redelivery_of_the_same_revision_records_nothing()
     {
-        Assert.Empty(ArticleRecording.Decide(Recorded(1), Articles.Classified("a", revision: 1)));
+        Assert.Empty(ArticleRecording.Decide(Recorded(Articles.Classified("a")), Articles.Classified("a", revision: 1)));
     }
 
     [Fact]
-    public void An_edit_records_the_update_and_its_new_classification()
+    public void An_edit_records_the_update_and_its_new_classification_with_what_it_alerted_before()
     {
-        var events = ArticleRecording.Decide(Recorded(1), Articles.Classified("a", revision: 2, title: "Edited"));
+        var events = ArticleRecording.Decide(Recorded(Articles.Classified("a")), Articles.Classified("a", revision: 2, title: "Edited", primary: ["JP"]));
         Assert.Equal("Edited", Assert.IsType<ArticleUpdated>(events[0]).Title);
-        Assert.Equal(2, Assert.IsType<ArticleClassified>(events[1]).Revision);
+        var classified = Assert.IsType<ArticleClassified>(events[1]);
+        Assert.Equal(2, classified.Revision);
+        Assert.Equal(["JP", "EU"], classified.Previous.Countries);
+        Assert.Equal(["EU"], classified.WithdrawnCountries());
     }
 
     [Fact]
     public void An_older_revision_arriving_late_records_nothing()
     {
-        Assert.Empty(ArticleRecording.Decide(Recorded(3), Articles.Classified("a", revision: 2)));
+        var current = Recorded(Articles.Classified("a", revision: 3));
+        Assert.Empty(ArticleRecording.Decide(current, Articles.Classified("a", revision: 2)));
     }
 
     [Fact]
-    public void The_classified_event_carries_the_headline_an_alert_shows()
+    public void The_detection_time_of_an_article_stays_that_of_its_first_alert()
     {
-        var classified = (ArticleClassified)ArticleRecording.Decide(null, Articles.Classified("a"))[1];
-        Assert.Equal("https://kabar.example/a", classified.Url);
-        Assert.Equal("Kabar Contoh", classified.Source);
-        Assert.Equal("test-1", classified.ClassifierVersion);
+        var first = DateTimeOffset.UtcNow.AddDays(-2);
+        var current = Recorded(Articles.Classified("a", classifiedAt: first));
+        var classified = (ArticleClassified)ArticleRecording.Decide(current, Articles.Classified("a", revision: 2))[1];
+        Assert.Equal(first, classified.DetectedAt);
+    }
+
+    [Fact]
+    public void An_article_without_security_topics_alerts_no_country()
+    {
+        var classified = (ArticleClassified)ArticleRecording.Decide(null, Articles.Classified("a", topics: [], severity: Severity.None))[1];
+        Assert.Empty(classified.Alert().Countries);
+        Assert.Contains(classified.Countries, c => c.Primary);
+    }
+
+    [Fact]
+    public void Reclassifying_with_the_same_verdict_records_nothing_even_from_a_new_classifier_version()
+    {
+        var current = Recorded(Articles.Classified("a"));
+        var same = Articles.Classified("a", version: "test-2");
+        Assert.Null(ArticleRecording.Reclassify(current, "id", same.Countries, same.Topics, same.Severity, "test-2", DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public void Reclassifying_with_a_different_verdict_records_it_with_the_previous_alert_and_classifier()
+    {
+        var current = Recorded(Articles.Classified("a"));
+        var other = Articles.Classified("a", primary: ["JP"], mentioned: ["EU", "CN"], topics: [Topics.Cyber], severity: Severity.Medium);
+        var change = ArticleRecording.Reclassify(current, "id", other.Countries, other.Topics, other.Severity, "test-2", DateTimeOffset.UtcNow);
+        Assert.NotNull(change);
+        Assert.Equal("test-1", change.PreviousClassifierVersion);
+        Assert.Equal(["JP", "EU"], change.Previous.Countries);
+        Assert.Equal(["EU"], change.WithdrawnCountries());
+        Assert.Equal(current.AlertedAt, change.DetectedAt);
     }
 }

@@ -2,7 +2,10 @@ using Monitoring.Contracts;
 
 namespace Monitoring.Alerts.Articles;
 
-/// <summary>An article as it stands now: latest text and latest classification (inline snapshot of its stream).</summary>
+/// <summary>
+/// An article as it stands now: latest text and latest classification. Kept inline with every append
+/// (a snapshot of its stream), so recording decisions read it under optimistic concurrency.
+/// </summary>
 public sealed class ArticleDetails
 {
     public string Id { get; set; } = "";
@@ -17,6 +20,16 @@ public sealed class ArticleDetails
     public DateTimeOffset FetchedAt { get; set; }
     public string ContentHash { get; set; } = "";
     public ArticleClassification? Classification { get; set; }
+
+    /// <summary>When the article first raised an alert, if it ever did.</summary>
+    public DateTimeOffset? AlertedAt { get; set; }
+
+    /// <summary>Stream version, set by Marten: the expected version for the next append.</summary>
+    public long Version { get; set; }
+
+    public AlertState CurrentAlert => Classification is null
+        ? AlertState.None
+        : AlertState.Of(Classification.Countries, Classification.Topics, Classification.Severity);
 
     public static ArticleDetails Create(ArticleFetched e) => new()
     {
@@ -44,10 +57,24 @@ public sealed class ArticleDetails
         ContentHash = e.ContentHash;
     }
 
-    public void Apply(ArticleClassified e) =>
+    public void Apply(ArticleClassified e) => Classify(e);
+
+    public void Apply(ArticleReclassified e) => Classify(e);
+
+    private void Classify(IArticleClassification e)
+    {
         Classification = new ArticleClassification(e.Revision, e.Language, e.Countries, e.Topics, e.Severity, e.ClassifierVersion, e.ClassifiedAt);
+        if (AlertedAt is null && e.Alert().Countries.Count > 0) AlertedAt = e.DetectedAt;
+    }
 }
 
 public sealed record ArticleClassification(
     int Revision, string Language, IReadOnlyList<CountryMention> Countries, IReadOnlyList<TopicScore> Topics,
-    Severity Severity, string ClassifierVersion, DateTimeOffset ClassifiedAt);
+    Severity Severity, string ClassifierVersion, DateTimeOffset ClassifiedAt)
+{
+    /// <summary>Same verdict: same countries with the same primary flags, same topics, same severity.</summary>
+    public bool SameVerdictAs(IReadOnlyList<CountryMention> countries, IReadOnlyList<TopicScore> topics, Severity severity) =>
+        severity == Severity &&
+        Countries.Select(c => (c.Code, c.Primary)).Order().SequenceEqual(countries.Select(c => (c.Code, c.Primary)).Order()) &&
+        Topics.Select(t => t.Id).Order().SequenceEqual(topics.Select(t => t.Id).Order());
+}

@@ -5,59 +5,89 @@ using Severity = Monitoring.Contracts.Severity;
 
 namespace Monitoring.Alerts.CountryAlerts;
 
-/// <summary>One alert in one country's stream: an article whose primary countries include <see cref="Country"/>.</summary>
+/// <summary>
+/// One alert in one country's stream: an article whose primary countries include <see cref="Country"/> and
+/// that has a security topic. A withdrawn alert (reclassified away) stays, inactive, with its versions, so
+/// <c>asOf</c> queries can answer as the stream stood at any time.
+/// </summary>
 public sealed class CountryAlert
 {
     /// <summary><c>{COUNTRY}:{articleId}</c>.</summary>
     public string Id { get; set; } = "";
     public string Country { get; set; } = "";
     public string ArticleId { get; set; } = "";
-    public int Revision { get; set; }
-    public string Title { get; set; } = "";
-    public string Url { get; set; } = "";
-    public string Source { get; set; } = "";
-    public string Language { get; set; } = "";
-    public DateTimeOffset? PublishedAt { get; set; }
+    public bool Active { get; set; }
     public DateTimeOffset DetectedAt { get; set; }
+    public DateTimeOffset? WithdrawnAt { get; set; }
+    public int SeverityLevel { get; set; }
+
+    /// <summary>The current version's topics, at the top level so queries can filter on them.</summary>
     public List<string> Topics { get; set; } = [];
-    public Severity Severity { get; set; }
-    public List<string> Countries { get; set; } = [];
-    public List<string> Primary { get; set; } = [];
-    public string ClassifierVersion { get; set; } = "";
+    public string? StoryId { get; set; }
+
+    /// <summary>Position in the event store of the event that last changed this alert.</summary>
+    public long Position { get; set; }
+    public List<CountryAlertVersion> Versions { get; set; } = [];
+
+    public CountryAlertVersion Current => Versions[^1];
 
     public static string IdFor(string country, string articleId) => country + ":" + articleId;
+
+    /// <summary>The version in force at <paramref name="asOf"/>, or null when the alert did not stand then.</summary>
+    public CountryAlertVersion? AsOf(DateTimeOffset asOf)
+    {
+        var version = Versions.LastOrDefault(v => v.From <= asOf);
+        return version is { Withdrawn: false } ? version : null;
+    }
 }
 
+/// <summary>The alert as one classification left it, from <see cref="From"/> (the event's time in the store).</summary>
+public sealed record CountryAlertVersion(
+    DateTimeOffset From, bool Withdrawn, int Revision, string Title, string Url, string Source, string Language,
+    DateTimeOffset? PublishedAt, IReadOnlyList<string> Topics, Severity Severity, IReadOnlyList<string> Countries,
+    IReadOnlyList<string> Primary, string ClassifierVersion);
+
 /// <summary>
-/// Keeps one <see cref="CountryAlert"/> per (primary country, security-relevant article), on the async daemon.
-/// Articles the classifier found no security topic in (severity none) are recorded but raise no alert.
+/// Keeps one <see cref="CountryAlert"/> per (alerted country, article) on the async daemon. Articles with no
+/// security topic (severity none) raise no alert; a reclassification that drops a country withdraws its alert.
 /// </summary>
 public sealed class CountryAlertsProjection : MultiStreamProjection<CountryAlert, string>
 {
     public CountryAlertsProjection()
     {
         Name = "country-alerts";
-        Identities<ArticleClassified>(e => e.Severity == Severity.None
-            ? []
-            : e.PrimaryCountries.Select(country => CountryAlert.IdFor(country, e.ArticleId)).ToList());
+        Identities<ArticleClassified>(AffectedAlerts);
+        Identities<ArticleReclassified>(AffectedAlerts);
     }
+
+    private static List<string> AffectedAlerts(IArticleClassification e) =>
+        e.Alert().Countries.Union(e.Previous.Countries).Select(country => CountryAlert.IdFor(country, e.ArticleId)).ToList();
 
     public override CountryAlert? Evolve(CountryAlert? alert, string id, IEvent e)
     {
-        if (e.Data is not ArticleClassified classified) return alert;
-        alert ??= new CountryAlert { Id = id, Country = id.Split(':')[0], DetectedAt = classified.ClassifiedAt };
-        alert.ArticleId = classified.ArticleId;
-        alert.Revision = classified.Revision;
-        alert.Title = classified.Title;
-        alert.Url = classified.Url;
-        alert.Source = classified.Source;
-        alert.Language = classified.Language;
-        alert.PublishedAt = classified.PublishedAt;
-        alert.Topics = classified.Topics.Select(t => t.Id).ToList();
-        alert.Severity = classified.Severity;
-        alert.Countries = classified.Countries.Select(c => c.Code).ToList();
-        alert.Primary = classified.PrimaryCountries.ToList();
-        alert.ClassifierVersion = classified.ClassifierVersion;
+        if (e.Data is not IArticleClassification classification) return alert;
+        var country = id[..id.IndexOf(':')];
+        var now = classification.Alert();
+        if (now.Countries.Contains(country))
+        {
+            alert ??= new CountryAlert { Id = id, Country = country, ArticleId = classification.ArticleId, DetectedAt = classification.DetectedAt };
+            alert.Active = true;
+            alert.WithdrawnAt = null;
+            alert.SeverityLevel = (int)classification.Severity;
+            alert.Topics = now.Topics.ToList();
+            alert.Position = e.Sequence;
+            alert.Versions.Add(new CountryAlertVersion(e.Timestamp, false, classification.Revision, classification.Title,
+                classification.Url, classification.Source, classification.Language, classification.PublishedAt, now.Topics,
+                classification.Severity, classification.Countries.Select(c => c.Code).ToList(), now.Countries,
+                classification.ClassifierVersion));
+        }
+        else if (alert is { Active: true })
+        {
+            alert.Active = false;
+            alert.WithdrawnAt = e.Timestamp;
+            alert.Position = e.Sequence;
+            alert.Versions.Add(alert.Current with { From = e.Timestamp, Withdrawn = true });
+        }
         return alert;
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Marten;
 using Monitoring.Contracts;
 
 namespace Monitoring.Alerts.CountryAlerts;
@@ -11,76 +10,60 @@ public static class CountryAlertsEndpoints
 
     public static WebApplication MapCountryAlertsApi(this WebApplication app)
     {
-        app.MapGet("/api/countries", async (IQuerySession session, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/api/countries", async (CountryAlertQueries queries, CancellationToken ct) =>
+            Results.Ok(await queries.CountriesAsync(ct)));
+
+        app.MapGet("/api/countries/{code}", async (string code, CountryAlertQueries queries, CancellationToken ct) =>
         {
-            var now = clock.GetUtcNow();
-            var rows = await session.Query<CountryAlert>()
-                .Select(a => new { a.Country, a.DetectedAt, a.Severity, a.Topics })
-                .ToListAsync(ct);
-            return rows
-                .GroupBy(r => r.Country)
-                .Select(g =>
+            if (ParseCountry(code) is not { } country) return BadCountry();
+            return await queries.CountryAsync(country, ct) is { } detail
+                ? Results.Ok(new
                 {
-                    var recent = g.Where(r => r.DetectedAt >= now.AddHours(-24)).ToList();
-                    return new
-                    {
-                        code = g.Key,
-                        name = CountryNames.Of(g.Key),
-                        alerts24h = recent.Count,
-                        alertsTotal = g.Count(),
-                        lastAlertAt = g.Max(r => r.DetectedAt),
-                        maxSeverity24h = recent.Count == 0 ? Severity.None : recent.Max(r => r.Severity),
-                        topTopics = g.SelectMany(r => r.Topics).GroupBy(t => t)
-                            .OrderByDescending(t => t.Count()).ThenBy(t => t.Key).Take(3).Select(t => t.Key).ToList(),
-                    };
+                    detail.Summary.Code, detail.Summary.Name, detail.Summary.Alerts24h, detail.Summary.Alerts7d,
+                    detail.Summary.AlertsTotal, detail.Summary.LastAlertAt, detail.Summary.MaxSeverity24h, detail.Summary.TopTopics,
+                    detail.Topics24h, detail.Topics7d, detail.Severities24h, detail.Severities7d,
                 })
-                .OrderByDescending(c => c.alerts24h).ThenBy(c => c.code)
-                .ToList();
+                : Results.NotFound(new { error = $"no alerts for {country}" });
         });
 
         app.MapGet("/api/countries/{code}/alerts", async (
             string code, string? topic, string? minSeverity, DateTimeOffset? since, DateTimeOffset? until,
-            int? limit, DateTimeOffset? asOf, IQuerySession session, CancellationToken ct) =>
+            int? limit, DateTimeOffset? asOf, CountryAlertQueries queries, CancellationToken ct) =>
         {
-            var country = code.Trim().ToUpperInvariant();
-            if (country.Length != 2 || !country.All(char.IsAsciiLetterUpper))
-                return Results.BadRequest(new { error = "country must be an ISO 3166-1 alpha-2 code or EU" });
-            var severityFloor = Severity.None;
-            if (minSeverity is not null && !Severities.TryParse(minSeverity, out severityFloor))
-                return Results.BadRequest(new { error = "minSeverity must be one of none, low, medium, high, critical" });
-            if (topic is not null && !Topics.All.Contains(topic))
-                return Results.BadRequest(new { error = $"unknown topic '{topic}'" });
-            var take = Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit);
+            if (ParseCountry(code) is not { } country) return BadCountry();
+            if (ParseFilter(topic, minSeverity) is { } error) return error;
+            Severities.TryParse(minSeverity ?? "none", out var floor);
+            var filter = new AlertFilter(topic, floor, since, until, Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit), asOf);
+            return Results.Ok(new { country, alerts = await queries.AlertsAsync(country, filter, ct) });
+        });
 
-            IQueryable<CountryAlert> query = session.Query<CountryAlert>().Where(a => a.Country == country);
-            if (since is not null) query = query.Where(a => a.DetectedAt >= since.Value);
-            if (until is not null) query = query.Where(a => a.DetectedAt <= until.Value);
-            if (asOf is not null) query = query.Where(a => a.DetectedAt <= asOf.Value);
-            if (severityFloor > Severity.None) query = query.Where(a => a.Severity >= severityFloor);
-            if (topic is not null) query = query.Where(a => a.Topics.Contains(topic));
-            var alerts = await query.OrderByDescending(a => a.DetectedAt).Take(take).ToListAsync(ct);
-
-            return Results.Ok(new
-            {
-                country,
-                alerts = alerts.Select(a => new
-                {
-                    articleId = a.ArticleId,
-                    title = a.Title,
-                    url = a.Url,
-                    source = a.Source,
-                    language = a.Language,
-                    publishedAt = a.PublishedAt,
-                    detectedAt = a.DetectedAt,
-                    topics = a.Topics,
-                    severity = a.Severity,
-                    countries = a.Countries,
-                    primary = a.Primary,
-                }),
-            });
+        app.MapGet("/api/countries/{code}/trend", async (string code, int? days, CountryAlertQueries queries, CancellationToken ct) =>
+        {
+            if (ParseCountry(code) is not { } country) return BadCountry();
+            var span = Math.Clamp(days ?? 30, 1, 366);
+            return Results.Ok(new { country, days = await queries.TrendAsync(country, span, ct) });
         });
         return app;
     }
+
+    /// <summary>Upper-case ISO 3166-1 alpha-2 (or EU), or null.</summary>
+    public static string? ParseCountry(string? code)
+    {
+        var country = code?.Trim().ToUpperInvariant();
+        return country is { Length: 2 } && country.All(char.IsAsciiLetterUpper) ? country : null;
+    }
+
+    /// <summary>A 400 answer for an unknown topic or severity, or null when both are fine.</summary>
+    public static IResult? ParseFilter(string? topic, string? minSeverity)
+    {
+        if (minSeverity is not null && !Severities.TryParse(minSeverity, out _))
+            return Results.BadRequest(new { error = "minSeverity must be one of none, low, medium, high, critical" });
+        if (topic is not null && !Topics.All.Contains(topic))
+            return Results.BadRequest(new { error = $"unknown topic '{topic}'; topics are {string.Join(", ", Topics.All)}" });
+        return null;
+    }
+
+    private static IResult BadCountry() => Results.BadRequest(new { error = "country must be an ISO 3166-1 alpha-2 code or EU" });
 }
 
 /// <summary>English country names from the platform's ISO 3166 data, plus EU.</summary>

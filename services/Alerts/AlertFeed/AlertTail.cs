@@ -1,0 +1,117 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Monitoring.Hosting;
+
+namespace Monitoring.Alerts.AlertFeed;
+
+/// <summary>A contiguous slice (From, To] of the alert feed, each entry with its server-sent-event frame.</summary>
+public sealed record AlertBatch(long From, long To, IReadOnlyList<AlertFrame> Items);
+
+public sealed record AlertFrame(AlertItem Item, byte[] ServerSentEvent)
+{
+    public static AlertFrame For(AlertItem item) => new(item, Encoding.UTF8.GetBytes(
+        $"id: {item.Position}\nevent: {(item.IsWithdrawalOnly ? "withdrawn" : "alert")}\ndata: {JsonSerializer.Serialize(item, MonitoringJson.Options)}\n\n"));
+}
+
+/// <summary>A live reader of the tail: batches from <see cref="StartPosition"/> on, in order, without gaps.</summary>
+public sealed class AlertTailSubscription(long startPosition)
+{
+    public const int Capacity = 256;
+
+    private readonly Channel<AlertBatch> _batches = Channel.CreateBounded<AlertBatch>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public long StartPosition { get; } = startPosition;
+
+    /// <summary>True when the reader fell so far behind that batches were not kept: it must catch up from the store.</summary>
+    public bool Overflowed { get; private set; }
+
+    public ChannelReader<AlertBatch> Batches => _batches.Reader;
+
+    internal void Offer(AlertBatch batch)
+    {
+        if (Overflowed || _batches.Writer.TryWrite(batch)) return;
+        Overflowed = true;
+        _batches.Writer.TryComplete();
+    }
+
+    internal void Close() => _batches.Writer.TryComplete();
+}
+
+/// <summary>
+/// Follows the alert feed as it grows, once for the whole process, and hands each new slice to every live
+/// subscriber (server-sent-event clients). Subscribing and reading the current position happen under one
+/// lock, so a subscriber that catches up from the store to <see cref="AlertTailSubscription.StartPosition"/>
+/// and then reads its batches sees every entry exactly once.
+/// </summary>
+public sealed class AlertTail(AlertFeedReader reader, IConfiguration configuration, ILogger<AlertTail> logger) : BackgroundService
+{
+    private readonly Lock _gate = new();
+    private readonly List<AlertTailSubscription> _subscriptions = [];
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _position;
+
+    public int SubscriberCount
+    {
+        get { lock (_gate) return _subscriptions.Count; }
+    }
+
+    public async Task<AlertTailSubscription> SubscribeAsync(CancellationToken ct)
+    {
+        await _started.Task.WaitAsync(ct);
+        lock (_gate)
+        {
+            var subscription = new AlertTailSubscription(_position);
+            _subscriptions.Add(subscription);
+            return subscription;
+        }
+    }
+
+    public void Unsubscribe(AlertTailSubscription subscription)
+    {
+        lock (_gate) _subscriptions.Remove(subscription);
+        subscription.Close();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMilliseconds(configuration.GetValue("MONITORING_ALERT_TAIL_POLL_MS", 100));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!_started.Task.IsCompleted)
+                {
+                    _position = await reader.SafePositionAsync(stoppingToken);
+                    _started.TrySetResult();
+                }
+                var safe = await reader.SafePositionAsync(stoppingToken);
+                while (_position < safe)
+                {
+                    var (items, readUpTo) = await reader.ReadAsync(_position, safe, stoppingToken);
+                    var batch = new AlertBatch(_position, readUpTo, items.Select(AlertFrame.For).ToList());
+                    lock (_gate)
+                    {
+                        foreach (var subscription in _subscriptions) subscription.Offer(batch);
+                        _position = readUpTo;
+                    }
+                }
+                await Task.Delay(interval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                AlertsLog.AlertTailFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+        lock (_gate)
+        {
+            foreach (var subscription in _subscriptions) subscription.Close();
+        }
+    }
+}

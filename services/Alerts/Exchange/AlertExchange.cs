@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Monitoring.Alerts.AlertFeed;
+using Monitoring.Contracts;
+using Monitoring.Hosting;
+using RabbitMQ.Client;
+
+namespace Monitoring.Alerts.Exchange;
+
+/// <summary>One message for the <c>monitoring.alerts</c> exchange: an alert for one (country, topic).</summary>
+public sealed record ExchangeMessage(string MessageId, string RoutingKey, byte[] Body, long Position, bool Replay);
+
+/// <summary>
+/// The <c>monitoring.alerts</c> topic exchange, written with the plain RabbitMQ client so any AMQP client can read
+/// it: durable, persistent messages, plain JSON bodies, publisher confirms awaited before anything is reported sent.
+/// </summary>
+public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposable
+{
+    public const string Name = "monitoring.alerts";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+    private IChannel? _channel;
+
+    /// <summary>
+    /// The messages an alert feed entry becomes: one per (alerted country, topic), routing key
+    /// <c>{COUNTRY}.{topic}.{severity}</c>, message id <c>{position}.{COUNTRY}.{topic}</c> — stable, so a
+    /// consumer can drop the copies an at-least-once redelivery brings.
+    /// </summary>
+    public static IEnumerable<ExchangeMessage> MessagesFor(AlertItem item, bool replay = false)
+    {
+        foreach (var country in item.Primary)
+        foreach (var topic in item.Topics)
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                item.Position, Country = country, Topic = topic, item.ArticleId, item.Title, item.Url, item.Source,
+                item.Language, item.PublishedAt, item.DetectedAt, item.Topics, item.Severity, item.Countries,
+                item.Primary, item.StoryId, item.Revision, item.ClassifierVersion, item.Update, Replay = replay,
+            }, MonitoringJson.Options);
+            yield return new ExchangeMessage($"{item.Position}.{country}.{topic}", $"{country}.{topic}.{item.Severity.ToId()}",
+                body, item.Position, replay);
+        }
+    }
+
+    /// <summary>Publishes and waits for the broker to confirm every message; throws when any is not confirmed.</summary>
+    public async Task PublishAsync(IReadOnlyList<ExchangeMessage> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0) return;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var channel = await ChannelAsync(ct);
+            var confirms = new List<Task>(messages.Count);
+            try
+            {
+                foreach (var message in messages)
+                {
+                    var properties = new BasicProperties
+                    {
+                        Persistent = true,
+                        MessageId = message.MessageId,
+                        ContentType = "application/json",
+                        Type = "alert",
+                        Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+                        Headers = new Dictionary<string, object?>
+                        {
+                            ["x-monitoring-position"] = message.Position,
+                            ["x-monitoring-replay"] = message.Replay,
+                        },
+                    };
+                    confirms.Add(channel.BasicPublishAsync(Name, message.RoutingKey, false, properties, message.Body, ct).AsTask());
+                }
+                await Task.WhenAll(confirms);
+            }
+            catch
+            {
+                await ResetAsync();
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IChannel> ChannelAsync(CancellationToken ct)
+    {
+        if (_channel is { IsOpen: true }) return _channel;
+        await ResetAsync();
+        var uri = MonitoringBus.RabbitMqUri(configuration);
+        var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = false, ClientProvidedName = "monitoring-alerts-exchange" };
+        _connection = await factory.CreateConnectionAsync(ct);
+        _channel = await _connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        await _channel.ExchangeDeclareAsync(Name, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
+        return _channel;
+    }
+
+    private async Task ResetAsync()
+    {
+        try
+        {
+            if (_channel is not null) await _channel.DisposeAsync();
+            if (_connection is not null) await _connection.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // a broken connection may fail to close; it is discarded either way
+        }
+        _channel = null;
+        _connection = null;
+    }
+
+    public async ValueTask DisposeAsync() => await ResetAsync();
+}

@@ -1,0 +1,28 @@
+namespace Monitoring.Alerts.Webhooks;
+
+public enum WebhookDeliveryStatus { Pending, Delivered, Dead, Cancelled }
+
+/// <summary>One alert on its way to one webhook, with every attempt logged.</summary>
+public sealed class WebhookDelivery
+{
+    /// <summary><c>{subscriptionId}.{position}</c>, or <c>...r{replay}</c> for a replay: what receivers dedupe on.</summary>
+    public string Id { get; set; } = "";
+    public string SubscriptionId { get; set; } = "";
+    public long Position { get; set; }
+    public string ArticleId { get; set; } = "";
+    public string Event { get; set; } = "alert";
+    public bool Replay { get; set; }
+
+    /// <summary>The exact JSON body sent (and signed) on every attempt.</summary>
+    public string Payload { get; set; } = "";
+    public WebhookDeliveryStatus Status { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+    public int? LastStatusCode { get; set; }
+    public string? LastError { get; set; }
+    public List<WebhookAttempt> Log { get; set; } = [];
+}
+
+public sealed record WebhookAttempt(DateTimeOffset At, int? StatusCode, string? Error, double DurationMs);

@@ -1,0 +1,77 @@
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+
+namespace Monitoring.Testing;
+
+/// <summary>A message as a plain AMQP client sees it.</summary>
+public sealed record AmqpMessage(string RoutingKey, string? MessageId, bool Persistent, string? ContentType,
+    IDictionary<string, object?>? Headers, string Body)
+{
+    public JsonElement Json => JsonDocument.Parse(Body).RootElement;
+}
+
+/// <summary>
+/// A queue bound to the <c>monitoring.alerts</c> topic exchange with the plain RabbitMQ client (no MassTransit),
+/// as any subscriber outside the system would bind it.
+/// </summary>
+public sealed class AmqpTestQueue : IAsyncDisposable
+{
+    public const string Exchange = "monitoring.alerts";
+
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly List<AmqpMessage> _received = [];
+
+    private AmqpTestQueue(IConnection connection, IChannel channel, string name)
+    {
+        _connection = connection;
+        _channel = channel;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    public static async Task<AmqpTestQueue> BindAsync(Uri amqpUri, params string[] bindingKeys)
+    {
+        var connection = await new ConnectionFactory { Uri = amqpUri }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Topic, durable: true, autoDelete: false);
+        var name = TestServers.UniqueName("q");
+        await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false);
+        foreach (var key in bindingKeys) await channel.QueueBindAsync(name, Exchange, key);
+        return new AmqpTestQueue(connection, channel, name);
+    }
+
+    /// <summary>Everything received so far, after taking what is waiting in the queue.</summary>
+    public async Task<IReadOnlyList<AmqpMessage>> DrainAsync()
+    {
+        while (await _channel.BasicGetAsync(Name, autoAck: true) is { } result)
+        {
+            _received.Add(new AmqpMessage(result.RoutingKey, result.BasicProperties.MessageId, result.BasicProperties.Persistent,
+                result.BasicProperties.ContentType, result.BasicProperties.Headers, Encoding.UTF8.GetString(result.Body.Span)));
+        }
+        return _received;
+    }
+
+    /// <summary>Drains until <paramref name="until"/> holds for everything received, or the time is up.</summary>
+    public async Task<IReadOnlyList<AmqpMessage>> WaitForAsync(Func<IReadOnlyList<AmqpMessage>, bool> until, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var received = await DrainAsync();
+            if (until(received)) return received;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"queue {Name} did not receive the expected messages in {timeout}; {received.Count} received");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.QueueDeleteAsync(Name);
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
