@@ -35,11 +35,22 @@ public sealed record AlertSubscriptionFilter(IReadOnlyCollection<string> Countri
 {
     public static readonly AlertSubscriptionFilter All = new([], [], Severity.None);
 
-    public bool Matches(AlertItem item)
+    /// <summary>
+    /// What this subscriber is told about the entry: <c>alert</c> when it alerts one of its countries with a
+    /// wanted topic and severity, <c>withdrawn</c> when it only withdraws one of its countries' alerts, else nothing.
+    /// </summary>
+    public string? EventFor(AlertItem item)
     {
-        if (Countries.Count > 0 && !item.Primary.Any(Countries.Contains) && !item.WithdrawnFrom.Any(Countries.Contains)) return false;
-        if (item.IsWithdrawalOnly) return true;
-        if (Topics.Count > 0 && !item.Topics.Any(Topics.Contains)) return false;
-        return item.Severity >= MinSeverity;
+        var alerts = item.Primary.Count > 0 && (Countries.Count == 0 || item.Primary.Any(Countries.Contains)) &&
+                     (Topics.Count == 0 || item.Topics.Any(Topics.Contains)) && item.Severity >= MinSeverity;
+        if (alerts) return AlertEvents.Alert;
+        var withdraws = item.WithdrawnFrom.Count > 0 && (Countries.Count == 0 ? item.IsWithdrawalOnly : item.WithdrawnFrom.Any(Countries.Contains));
+        return withdraws ? AlertEvents.Withdrawn : null;
     }
+}
+
+public static class AlertEvents
+{
+    public const string Alert = "alert";
+    public const string Withdrawn = "withdrawn";
 }

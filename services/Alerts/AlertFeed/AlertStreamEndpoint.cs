@@ -55,7 +55,10 @@ public static class AlertStreamEndpoint
                 while (position < target)
                 {
                     var (items, readUpTo) = await reader.ReadAsync(position.Value, target, ct);
-                    foreach (var item in items.Where(filter.Matches)) await response.Body.WriteAsync(AlertFrame.For(item).ServerSentEvent, ct);
+                    foreach (var item in items)
+                    {
+                        if (filter.EventFor(item) is { } eventType) await response.Body.WriteAsync(new AlertFrame(item).ServerSentEvent(eventType), ct);
+                    }
                     await response.Body.FlushAsync(ct);
                     position = readUpTo;
                 }
@@ -83,7 +86,7 @@ public static class AlertStreamEndpoint
                         foreach (var frame in batch.Items)
                         {
                             if (frame.Item.Position <= position || (end is { } last && frame.Item.Position > last)) continue;
-                            if (filter.Matches(frame.Item)) await response.Body.WriteAsync(frame.ServerSentEvent, ct);
+                            if (filter.EventFor(frame.Item) is { } eventType) await response.Body.WriteAsync(frame.ServerSentEvent(eventType), ct);
                         }
                         position = end is { } stop ? Math.Min(batch.To, stop) : batch.To;
                         if (position >= end) return;

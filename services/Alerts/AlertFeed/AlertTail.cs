@@ -8,10 +8,22 @@ namespace Monitoring.Alerts.AlertFeed;
 /// <summary>A contiguous slice (From, To] of the alert feed, each entry with its server-sent-event frame.</summary>
 public sealed record AlertBatch(long From, long To, IReadOnlyList<AlertFrame> Items);
 
-public sealed record AlertFrame(AlertItem Item, byte[] ServerSentEvent)
+/// <summary>An alert feed entry with its server-sent-event frames, serialised once however many clients read it.</summary>
+public sealed class AlertFrame(AlertItem item)
 {
-    public static AlertFrame For(AlertItem item) => new(item, Encoding.UTF8.GetBytes(
-        $"id: {item.Position}\nevent: {(item.IsWithdrawalOnly ? "withdrawn" : "alert")}\ndata: {JsonSerializer.Serialize(item, MonitoringJson.Options)}\n\n"));
+    private readonly Lazy<string> _json = new(() => JsonSerializer.Serialize(item, MonitoringJson.Options));
+    private byte[]? _alert;
+    private byte[]? _withdrawn;
+
+    public AlertItem Item { get; } = item;
+
+    /// <summary>The frame for an event type (<see cref="AlertEvents"/>): <c>id</c> is the position in the event store.</summary>
+    public byte[] ServerSentEvent(string eventType) => eventType == AlertEvents.Alert
+        ? _alert ??= Frame(eventType)
+        : _withdrawn ??= Frame(eventType);
+
+    private byte[] Frame(string eventType) =>
+        Encoding.UTF8.GetBytes($"id: {Item.Position}\nevent: {eventType}\ndata: {_json.Value}\n\n");
 }
 
 /// <summary>A live reader of the tail: batches from <see cref="StartPosition"/> on, in order, without gaps.</summary>
@@ -90,7 +102,7 @@ public sealed class AlertTail(AlertFeedReader reader, IConfiguration configurati
                 while (_position < safe)
                 {
                     var (items, readUpTo) = await reader.ReadAsync(_position, safe, stoppingToken);
-                    var batch = new AlertBatch(_position, readUpTo, items.Select(AlertFrame.For).ToList());
+                    var batch = new AlertBatch(_position, readUpTo, items.Select(item => new AlertFrame(item)).ToList());
                     lock (_gate)
                     {
                         foreach (var subscription in _subscriptions) subscription.Offer(batch);

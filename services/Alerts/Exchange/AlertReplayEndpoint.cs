@@ -24,7 +24,7 @@ public static class AlertReplayEndpoint
             var batch = new List<ExchangeMessage>();
             await foreach (var item in feed.ReadRangeAsync(request.Since.Value, request.Until ?? clock.GetUtcNow(), ct))
             {
-                if (item.IsWithdrawalOnly || !filter.Matches(item)) continue;
+                if (filter.EventFor(item) != AlertEvents.Alert) continue;
                 alerts++;
                 batch.AddRange(AlertExchange.MessagesFor(item, replay: true)
                     .Where(m => filter.Countries.Count == 0 || filter.Countries.Contains(m.RoutingKey[..m.RoutingKey.IndexOf('.')]))

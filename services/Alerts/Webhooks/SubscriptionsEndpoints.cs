@@ -93,8 +93,8 @@ public static class SubscriptionsEndpoints
             var deliveries = 0;
             await foreach (var item in feed.ReadRangeAsync(request.Since.Value, request.Until ?? clock.GetUtcNow(), ct))
             {
-                if (!subscription.Filter.Matches(item)) continue;
-                session.Store(WebhookDeliveries.Create(subscription, item, clock.GetUtcNow(), replay));
+                if (subscription.Filter.EventFor(item) is not { } eventType) continue;
+                session.Store(WebhookDeliveries.Create(subscription, item, eventType, clock.GetUtcNow(), replay));
                 deliveries++;
             }
             await session.SaveChangesAsync(ct);

@@ -43,8 +43,8 @@ public sealed class WebhookDispatcher : SubscriptionBase
         foreach (var subscription in subscriptions)
         foreach (var item in items)
         {
-            if (item.Position <= subscription.StartPosition || !subscription.Filter.Matches(item)) continue;
-            operations.Store(WebhookDeliveries.Create(subscription, item, now, replay: null));
+            if (item.Position <= subscription.StartPosition || subscription.Filter.EventFor(item) is not { } eventType) continue;
+            operations.Store(WebhookDeliveries.Create(subscription, item, eventType, now, replay: null));
             created++;
         }
         return created == 0 ? NullChangeListener.Instance : _signal;
@@ -53,10 +53,9 @@ public sealed class WebhookDispatcher : SubscriptionBase
 
 public static class WebhookDeliveries
 {
-    public static WebhookDelivery Create(WebhookSubscription subscription, AlertItem item, DateTimeOffset now, int? replay)
+    public static WebhookDelivery Create(WebhookSubscription subscription, AlertItem item, string kind, DateTimeOffset now, int? replay)
     {
         var id = $"{subscription.Id}.{item.Position}" + (replay is { } r ? $".r{r}" : "");
-        var kind = item.IsWithdrawalOnly ? "withdrawn" : "alert";
         return new WebhookDelivery
         {
             Id = id,

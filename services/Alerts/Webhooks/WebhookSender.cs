@@ -35,7 +35,10 @@ public sealed class WebhookSender(
     WebhookOptions options, TimeProvider clock, ILogger<WebhookSender> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
-    private const long AdvisoryLockKey = 0x6d6f6e5f77656268; // "mon_webh"
+
+    /// <summary>Advisory locks are per database, so the key names the schema: stores in other schemas run their own sender.</summary>
+    private long AdvisoryLockKey => BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(
+        Encoding.UTF8.GetBytes("monitoring-webhook-sender:" + store.Options.DatabaseSchemaName)));
 
     private static readonly Counter<long> Attempts =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.webhooks.attempts", description: "Webhook delivery attempts by outcome");
@@ -70,7 +73,7 @@ public sealed class WebhookSender(
         }
     }
 
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
+    private async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("select pg_try_advisory_lock(@key)", connection);
         command.Parameters.AddWithValue("key", AdvisoryLockKey);
