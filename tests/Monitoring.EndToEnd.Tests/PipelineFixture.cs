@@ -23,6 +23,9 @@ public sealed class PipelineFixture : IAsyncLifetime
     public ServiceProcess Alerts { get; private set; } = null!;
     public ServiceProcess Classifier { get; private set; } = null!;
     public ServiceProcess FeedPoller { get; private set; } = null!;
+
+    /// <summary>A plain AMQP subscriber bound to <c>JP.#</c> before the first article was fetched.</summary>
+    public AmqpTestQueue JapanQueue { get; private set; } = null!;
     public (string Title, string Text) Seed { get; } = ReadSeed();
 
     public async Task InitializeAsync()
@@ -54,6 +57,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         Alerts = Start("Alerts", environment);
         Classifier = Start("Classifier", environment);
         await Task.WhenAll(Alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), Classifier.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
+        JapanQueue = await AmqpTestQueue.BindAsync(Broker.AmqpUri, "JP.#");
         FeedPoller = Start("FeedPoller", environment);
         await FeedPoller.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }
@@ -101,6 +105,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var service in _services) await service.DisposeAsync();
+        await JapanQueue.DisposeAsync();
         await FeedServer.DisposeAsync();
         await Broker.DisposeAsync();
         await _alertsSchema.DisposeAsync();

@@ -77,6 +77,26 @@ public sealed class PipelineTests(PipelineFixture pipeline)
     }
 
     [Fact]
+    public async Task A_plain_AMQP_client_bound_to_JP_receives_the_seed_article_s_Japan_alerts_as_plain_JSON()
+    {
+        var messages = await pipeline.JapanQueue.WaitForAsync(
+            received => received.Any(m => m.Json.GetProperty("title").GetString() == pipeline.Seed.Title &&
+                                          m.Json.GetProperty("topic").GetString() == Topics.MissilesWmd), AlertTimeout);
+        var seed = messages.Where(m => m.Json.GetProperty("title").GetString() == pipeline.Seed.Title).ToList();
+        Assert.All(seed, m =>
+        {
+            Assert.StartsWith("JP.", m.RoutingKey);
+            Assert.Equal("JP", m.Json.GetProperty("country").GetString());
+            Assert.Equal($"JP.{m.Json.GetProperty("topic").GetString()}.{m.Json.GetProperty("severity").GetString()}", m.RoutingKey);
+            Assert.Equal("application/json", m.ContentType);
+            Assert.True(m.Persistent);
+        });
+        var topics = seed.Select(m => m.Json.GetProperty("topic").GetString()).ToList();
+        Assert.Equal(topics.Distinct().Count(), topics.Count);
+        Assert.Equal(seed[0].Json.GetProperty("topics").EnumerateArray().Select(t => t.GetString()).Order(), topics.Order());
+    }
+
+    [Fact]
     public async Task Every_service_reports_ready_and_the_countries_api_lists_Japan()
     {
         await pipeline.WaitForAlertsAsync("JP", body => AlertsFor(body, pipeline.Seed.Title).Any(), AlertTimeout);

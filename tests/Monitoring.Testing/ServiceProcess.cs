@@ -63,6 +63,24 @@ public sealed class ServiceProcess : IAsyncDisposable
         return service1;
     }
 
+    /// <summary>Runs a service's command line (e.g. <c>projections rebuild</c>) to its end: exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(string service, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, params string[] arguments)
+    {
+        await using var process = Start(service, environment, arguments);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process._process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{service} {string.Join(' ', arguments)} did not finish in {timeout}:\n{process.RecentOutput}");
+        }
+        process._process.WaitForExit(); // flushes the redirected output
+        return (process._process.ExitCode, process.RecentOutput);
+    }
+
     /// <summary>Waits until /health/ready answers 200 (the bus is connected and the store answers).</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
@@ -94,7 +112,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Kill();
+        if (!_process.HasExited) Kill();
         await Task.CompletedTask;
         Http.Dispose();
         _process.Dispose();

@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Monitoring.Contracts;
+using Monitoring.Testing;
+using Xunit.Abstractions;
+
+namespace Monitoring.EndToEnd.Tests;
+
+/// <summary>The Alerts service killed (as kill -9 would) in the middle of a stream, then started again.</summary>
+public sealed class AlertsCrashTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly PostgresSchema _schema = PostgresSchema.Create("crash");
+    private RabbitMqVirtualHost _broker = null!;
+    private Dictionary<string, string> _environment = null!;
+
+    public async Task InitializeAsync()
+    {
+        _broker = await RabbitMqVirtualHost.CreateAsync("crash");
+        _environment = new Dictionary<string, string>
+        {
+            ["MONITORING_RABBITMQ"] = _broker.AmqpUri.ToString(),
+            ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
+            ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Killing_the_Alerts_service_mid_stream_loses_no_alert_on_the_exchange_and_never_changes_a_message_id()
+    {
+        const int articles = 300;
+        string[] countries = ["JP", "KR"];
+        string[] topics = [Topics.MissilesWmd, Topics.MilitaryActivity];
+        var alerts = ServiceProcess.Start("Alerts", _environment);
+        try
+        {
+            await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+            await using var queue = await AmqpTestQueue.BindAsync(_broker.AmqpUri, "#");
+            await using var bus = await BusPublisher.StartAsync(_broker.AmqpUri);
+            var ids = Enumerable.Range(0, articles).Select(i => $"crash-{i:D4}").ToList();
+            // A steady stream (about 3 s long) so the kill lands in the middle of it.
+            var publishing = Task.Run(async () =>
+            {
+                foreach (var chunk in ids.Chunk(10))
+                {
+                    foreach (var id in chunk) await bus.PublishAsync(ClassifiedArticles.Create(id, countries, topics));
+                    await Task.Delay(100);
+                }
+            });
+
+            var before = await queue.WaitForAsync(m => m.Count >= 100, TimeSpan.FromSeconds(60));
+            alerts.Kill();
+            output.WriteLine($"killed the Alerts service after {before.Count} of {articles * 4} exchange messages");
+            Assert.True(before.Count < articles * 4, "the kill came after the whole stream; nothing was tested");
+            await publishing;
+
+            await alerts.DisposeAsync();
+            alerts = ServiceProcess.Start("Alerts", _environment);
+            await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+
+            var expected = ids.SelectMany(id => countries.SelectMany(c => topics.Select(t => (id, c, t)))).ToHashSet();
+            var received = await queue.WaitForAsync(
+                m => m.Select(Key).ToHashSet().IsSupersetOf(expected), TimeSpan.FromSeconds(120));
+
+            var byKey = received.GroupBy(Key).ToDictionary(g => g.Key, g => g.Select(m => m.MessageId).ToList());
+            Assert.Equal(expected.Count, byKey.Count);
+            Assert.All(byKey, pair => Assert.Single(pair.Value.Distinct()));
+            var redelivered = received.Count - byKey.Count;
+            output.WriteLine($"{received.Count} deliveries for {byKey.Count} alerts: {redelivered} at-least-once redeliveries, each under its alert's message id");
+
+            // The store itself recorded every article exactly once.
+            foreach (var id in ids.Where((_, i) => i % 10 == 0))
+            {
+                var article = await alerts.Http.GetFromJsonAsync<JsonElement>($"api/articles/{id}");
+                Assert.Equal(2, article.GetProperty("history").GetArrayLength());
+            }
+        }
+        finally
+        {
+            await alerts.DisposeAsync();
+        }
+
+        static (string, string, string) Key(AmqpMessage m) =>
+            (m.Json.GetProperty("articleId").GetString()!, m.Json.GetProperty("country").GetString()!, m.Json.GetProperty("topic").GetString()!);
+    }
+}

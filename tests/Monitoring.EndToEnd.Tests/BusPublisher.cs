@@ -1,0 +1,32 @@
+using MassTransit;
+using Monitoring.Hosting;
+
+namespace Monitoring.EndToEnd.Tests;
+
+/// <summary>A MassTransit bus of the test's own, publishing the system's contracts into a virtual host.</summary>
+public sealed class BusPublisher : IAsyncDisposable
+{
+    private readonly IBusControl _bus;
+
+    private BusPublisher(IBusControl bus) => _bus = bus;
+
+    public static async Task<BusPublisher> StartAsync(Uri amqpUri)
+    {
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            var port = amqpUri.IsDefaultPort ? 5672 : amqpUri.Port;
+            cfg.Host(amqpUri.Host, (ushort)port, MonitoringBus.VirtualHost(amqpUri), h =>
+            {
+                h.Username("guest");
+                h.Password("guest");
+            });
+            cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
+        });
+        await bus.StartAsync();
+        return new BusPublisher(bus);
+    }
+
+    public Task PublishAsync<T>(T message) where T : class => _bus.Publish(message);
+
+    public async ValueTask DisposeAsync() => await _bus.StopAsync();
+}
