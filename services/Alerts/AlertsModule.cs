@@ -56,6 +56,7 @@ public static class AlertsModule
                 options.Events.DatabaseSchemaName = schema;
                 options.Events.StreamIdentity = StreamIdentity.AsString;
                 options.Events.UseListenNotifyForEventAppends = true;
+                options.Events.AppendMode = EventAppendMode.Quick;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
                 options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(500);

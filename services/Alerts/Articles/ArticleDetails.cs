@@ -3,8 +3,10 @@ using Monitoring.Contracts;
 namespace Monitoring.Alerts.Articles;
 
 /// <summary>
-/// An article as it stands now: latest text and latest classification. Kept inline with every append
-/// (a snapshot of its stream), so recording decisions read it under optimistic concurrency.
+/// An article as it stands now: its latest headline and classification. Kept inline with every append (a
+/// snapshot of its stream), so recording decisions read it under optimistic concurrency. The text is not
+/// repeated here: it lives in the stream's ArticleFetched / ArticleUpdated events, which keeps this snapshot
+/// small and the write path fast.
 /// </summary>
 public sealed class ArticleDetails
 {
@@ -14,7 +16,6 @@ public sealed class ArticleDetails
     public string Source { get; set; } = "";
     public string Url { get; set; } = "";
     public string Title { get; set; } = "";
-    public string Text { get; set; } = "";
     public string? LanguageHint { get; set; }
     public DateTimeOffset? PublishedAt { get; set; }
     public DateTimeOffset FetchedAt { get; set; }
@@ -39,7 +40,6 @@ public sealed class ArticleDetails
         Source = e.Source,
         Url = e.Url,
         Title = e.Title,
-        Text = e.Text,
         LanguageHint = e.LanguageHint,
         PublishedAt = e.PublishedAt,
         FetchedAt = e.FetchedAt,
@@ -50,7 +50,6 @@ public sealed class ArticleDetails
     {
         Revision = e.Revision;
         Title = e.Title;
-        Text = e.Text;
         Url = e.Url;
         PublishedAt = e.PublishedAt ?? PublishedAt;
         FetchedAt = e.FetchedAt;

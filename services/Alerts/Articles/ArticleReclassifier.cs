@@ -2,6 +2,7 @@ using JasperFx.Events;
 using Marten;
 using JasperFx;
 using Monitoring.Classification;
+using Npgsql;
 
 namespace Monitoring.Alerts.Articles;
 
@@ -12,7 +13,8 @@ public sealed record ReclassifyReport(int Examined, int Reclassified, int Confli
 /// the verdict changed. Safe while live ingestion goes on: every append expects the stream version it read, and an
 /// article changed meanwhile is read again and decided again.
 /// </summary>
-public sealed class ArticleReclassifier(IDocumentStore store, IArticleClassifier classifier, TimeProvider clock, ILogger<ArticleReclassifier> logger)
+public sealed class ArticleReclassifier(IDocumentStore store, NpgsqlDataSource database, IArticleClassifier classifier, TimeProvider clock,
+    ILogger<ArticleReclassifier> logger)
 {
     public async Task<ReclassifyReport> RunAsync(int pageSize, CancellationToken ct)
     {
@@ -29,8 +31,9 @@ public sealed class ArticleReclassifier(IDocumentStore store, IArticleClassifier
             after = page[^1].Id;
             examined += page.Count;
 
+            var texts = await TextsAsync(page.Select(a => a.Id).ToArray(), ct);
             var decisions = new (ArticleDetails Article, ArticleReclassified? Change)[page.Count];
-            Parallel.For(0, page.Count, i => decisions[i] = (page[i], Decide(page[i])));
+            Parallel.For(0, page.Count, i => decisions[i] = (page[i], Decide(page[i], texts.GetValueOrDefault(page[i].Id, ""))));
             var changes = decisions.Where(d => d.Change is not null).ToList();
             if (changes.Count == 0) continue;
 
@@ -62,7 +65,9 @@ public sealed class ArticleReclassifier(IDocumentStore store, IArticleClassifier
         {
             await using var session = store.LightweightSession();
             var stream = await session.Events.FetchForWriting<ArticleDetails>(id, ct);
-            if (stream.Aggregate is null || Decide(stream.Aggregate) is not { } change) return (false, attempt);
+            if (stream.Aggregate is null) return (false, attempt);
+            var text = (await TextsAsync([id], ct)).GetValueOrDefault(id, "");
+            if (Decide(stream.Aggregate, text) is not { } change) return (false, attempt);
             stream.AppendOne(change);
             try
             {
@@ -76,9 +81,26 @@ public sealed class ArticleReclassifier(IDocumentStore store, IArticleClassifier
         }
     }
 
-    private ArticleReclassified? Decide(ArticleDetails article)
+    /// <summary>The latest text of each article, from its newest ArticleFetched or ArticleUpdated event.</summary>
+    private async Task<Dictionary<string, string>> TextsAsync(string[] ids, CancellationToken ct)
     {
-        var result = classifier.Classify(new ArticleText(article.Id, article.Title, article.Text, article.LanguageHint, article.Url));
+        var schema = store.Options.Events.DatabaseSchemaName;
+        await using var command = database.CreateCommand($"""
+            select distinct on (stream_id) stream_id, data->>'Text'
+            from {schema}.mt_events
+            where stream_id = any(@ids) and type in ('article_fetched', 'article_updated')
+            order by stream_id, version desc
+            """);
+        command.Parameters.AddWithValue("ids", ids);
+        var texts = new Dictionary<string, string>(ids.Length);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) texts[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
+        return texts;
+    }
+
+    private ArticleReclassified? Decide(ArticleDetails article, string text)
+    {
+        var result = classifier.Classify(new ArticleText(article.Id, article.Title, text, article.LanguageHint, article.Url));
         return ArticleRecording.Reclassify(article, result.Language, result.Countries, result.Topics, result.Severity,
             result.ClassifierVersion, clock.GetUtcNow());
     }

@@ -11,9 +11,12 @@ public static class ArticlesEndpoints
             var article = await session.LoadAsync<ArticleDetails>(articleId, ct);
             if (article is null) return Results.NotFound(new { error = $"no article {articleId}" });
             var events = await session.Events.FetchStreamAsync(articleId, token: ct);
+            var text = events.Select(e => e.Data switch { ArticleFetched f => f.Text, ArticleUpdated u => u.Text, _ => null })
+                .LastOrDefault(t => t is not null);
             return Results.Ok(new
             {
                 article,
+                text,
                 history = events.Select(e => new
                 {
                     sequence = e.Sequence,
