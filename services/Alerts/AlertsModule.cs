@@ -63,8 +63,9 @@ public static class AlertsModule
 
                 options.Projections.Snapshot<ArticleDetails>(SnapshotLifecycle.Inline);
                 options.Projections.Snapshot<WebhookSubscription>(SnapshotLifecycle.Inline);
-                options.Projections.Add<CountryAlertsProjection>(ProjectionLifecycle.Async);
-                options.Projections.Add<CountryDayStatsProjection>(ProjectionLifecycle.Async);
+                // Big pages, and during rebuilds each document written once at the end instead of once per page.
+                options.Projections.Add<CountryAlertsProjection>(ProjectionLifecycle.Async, ProjectionPaging);
+                options.Projections.Add<CountryDayStatsProjection>(ProjectionLifecycle.Async, ProjectionPaging);
 
                 options.Schema.For<CountryAlert>()
                     .Duplicate(a => a.Country)
@@ -91,6 +92,12 @@ public static class AlertsModule
             .AddSubscriptionWithServices<WebhookDispatcher>(ServiceLifetime.Singleton)
             .AddAsyncDaemon(daemonMode);
         return builder;
+    }
+
+    private static void ProjectionPaging(AsyncOptions options)
+    {
+        options.BatchSize = 2_000;
+        options.RebuildFlushThreshold = 100_000;
     }
 
     public static WebApplication MapAlertsApi(this WebApplication app)
