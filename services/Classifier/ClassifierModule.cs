@@ -6,7 +6,7 @@ public static class ClassifierModule
 {
     public static WebApplicationBuilder AddClassifier(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<IArticleClassifier, RuleClassifier>();
+        builder.Services.AddArticleClassifier();
         return builder;
     }
 }
