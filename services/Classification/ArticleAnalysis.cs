@@ -37,6 +37,8 @@ public sealed class ArticleAnalysis
         TopicMatches.Clear();
         SeverityMatches.Clear();
         _cues.Clear();
+        Array.Clear(_topicEnds);
+        _blockEnd = 0;
         if (_countryTokens.Length < Text.TokenCount)
         {
             _countryTokens = new bool[Text.TokenCount * 2];
@@ -58,7 +60,7 @@ public sealed class ArticleAnalysis
                     Keep(CountryMatches, match);
                     break;
                 case TermKind.Topic or TermKind.TopicBlock or TermKind.Context:
-                    Keep(TopicMatches, match);
+                    KeepTopic(match);
                     break;
                 case TermKind.SeverityCue:
                     Keep(SeverityMatches, match);
@@ -73,6 +75,25 @@ public sealed class ArticleAnalysis
         {
             if (match.Term.Kind == TermKind.Country) Mark(_countryTokens, match);
         }
+    }
+
+    // Terms of different topics may share words (رزمایش مشترک: exercise and cooperation); within a topic the
+    // longest wins, and a block (Cyber Monday) silences every topic inside it.
+    private readonly int[] _topicEnds = new int[Contracts.Topics.All.Count + 1];
+    private int _blockEnd;
+
+    private void KeepTopic(TermMatch match)
+    {
+        if (match.Start < _blockEnd) return;
+        if (match.Term.Kind == TermKind.TopicBlock)
+        {
+            _blockEnd = match.End;
+            return;
+        }
+        var slot = match.Term.Kind == TermKind.Context ? _topicEnds.Length - 1 : match.Term.Targets[0];
+        if (match.Start < _topicEnds[slot] && !(TopicMatches.Count > 0 && TopicMatches[^1].Start == match.Start && TopicMatches[^1].End == match.End)) return;
+        _topicEnds[slot] = Math.Max(_topicEnds[slot], match.End);
+        TopicMatches.Add(match);
     }
 
     private static void Keep(List<TermMatch> kept, TermMatch match)

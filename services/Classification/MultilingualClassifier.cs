@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Monitoring.Classification.Countries;
 using Monitoring.Classification.Language;
 using Monitoring.Classification.Matching;
-using Monitoring.Classification.Topics;
+using Monitoring.Classification.TopicScoring;
 
 namespace Monitoring.Classification;
 
@@ -54,7 +54,7 @@ public sealed class MultilingualClassifier : IArticleClassifier
         _index.Match(analysis.Text, analysis.Matches);
         analysis.SelectMatches();
         var countries = CountryResolver.Resolve(analysis, _gazetteer, languageIndex);
-        var topics = _topics.Score(analysis, languageIndex);
+        var topics = _topics.Score(analysis, languageIndex, countries.Count(c => c.Primary));
         var severity = _severity.Assess(analysis, topics, countries, languageIndex);
         return new ClassificationResult(language, countries, topics, severity, Version);
     }

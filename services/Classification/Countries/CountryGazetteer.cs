@@ -113,10 +113,21 @@ public sealed class CountryGazetteer
             phrases.Add(string.Join(' ', words));
             if (!allCaps) AddGrammaticalForms(words, languages, kind, tokens.Tokens[0].Script, phrases);
         }
-        foreach (var phrase in phrases)
+        for (var p = 0; p < phrases.Count; p++)
         {
-            var key = $"{phrase}\t{code}\t{(int)flags}\t{term.Languages}\t{term.Kind}\t{string.Join(',', options.Contra)}";
-            if (_added.Add(key)) index.Add(phrase, term);
+            var phrase = phrases[p];
+            var phraseTerm = term;
+            // Polish stems (Indie → indi~) would reach into other languages' words (Indiana): Polish articles only.
+            if (p > 0 && phrase.Contains('~') && tokens.Tokens[0].Script == Script.Latin)
+            {
+                phraseTerm = new Term
+                {
+                    Kind = term.Kind, Targets = term.Targets, Flags = term.Flags, Languages = mask, Phrase = term.Phrase,
+                    ContraCues = term.ContraCues, SupportCues = term.SupportCues,
+                };
+            }
+            var key = $"{phrase}\t{code}\t{(int)flags}\t{phraseTerm.Languages}\t{term.Kind}\t{string.Join(',', options.Contra)}";
+            if (_added.Add(key)) index.Add(phrase, phraseTerm);
         }
     }
 
@@ -149,7 +160,13 @@ public sealed class CountryGazetteer
         if (script == Script.Hebrew)
         {
             if (words[0].StartsWith('ה') && words[0].Length > 3) phrases.Add(string.Join(' ', words.Skip(1).Prepend(words[0][1..])));
-            if (kind == "demonym") foreach (var ending in new[] { "ים", "ית", "יות" }) phrases.Add(head + last + ending);
+            if (kind == "demonym" && last.EndsWith('י'))
+            {
+                // ישראלי → ישראלית, ישראלים, ישראליות
+                phrases.Add(head + last + "ת");
+                phrases.Add(head + last[..^1] + "ים");
+                phrases.Add(head + last + "ות");
+            }
         }
     }
 

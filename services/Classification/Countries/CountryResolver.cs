@@ -21,11 +21,23 @@ public static class CountryResolver
         var titleCase = IsTitleCase(text);
         var counted = analysis.CountedSpans;
         counted.Clear();
+        // One sense per article: once "Chad" is Chad Smith, a later "Chad added" is him too.
+        HashSet<Term>? persons = null;
+        foreach (var match in analysis.CountryMatches)
+        {
+            if (match.Term.Has(TermFlags.PersonName) && IsPersonName(analysis, match, titleCase)) (persons ??= []).Add(match.Term);
+        }
+        // A block on exactly the words of a name (Indiana over a stem of India) silences it.
+        HashSet<(int, int)>? blocked = null;
+        foreach (var match in analysis.CountryMatches)
+        {
+            if (match.Term.Kind == TermKind.CountryBlock) (blocked ??= []).Add((match.Start, match.End));
+        }
         foreach (var match in analysis.CountryMatches)
         {
             var term = match.Term;
-            if (term.Kind != TermKind.Country) continue;
-            if (!term.AppliesTo(language) || !CaseFits(text, match) || IsPersonName(analysis, match, titleCase) ||
+            if (term.Kind != TermKind.Country || blocked?.Contains((match.Start, match.End)) == true) continue;
+            if (!term.AppliesTo(language) || !CaseFits(text, match) || persons?.Contains(term) == true ||
                 IsNameSyllable(text, match) || IsContradicted(analysis, term))
             {
                 continue;

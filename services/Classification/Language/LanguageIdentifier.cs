@@ -118,6 +118,8 @@ public sealed class LanguageIdentifier
         if (confident) return best;
         var decided = AskLingua(text);
         if (decided is null) return best;
+        // Lingua guessing a language none of whose words appear, where the profiles saw some: the profiles win.
+        if (ProfileScore(text, count, best) >= 1 && ProfileScore(text, count, decided) == 0) return best;
         // Lingua's trigram models mix up Indonesian and Malay; the profile's peculiar words decide between them.
         return decided is "id" or "ms" && best is "id" or "ms" ? best : decided;
     }
@@ -149,10 +151,23 @@ public sealed class LanguageIdentifier
         return best;
     }
 
+    private double ProfileScore(TokenizedText text, int count, string language)
+    {
+        var index = Languages.IndexOf(language);
+        var score = 0.0;
+        var tokens = text.Tokens;
+        for (var i = 0; i < count; i++)
+        {
+            if (!_profileLookup.TryGetValue(text.TextOf(tokens[i]), out var weights)) continue;
+            foreach (var (l, weight) in weights) if (l == index) score += weight;
+        }
+        return score;
+    }
+
     private string? AskLingua(TokenizedText text)
     {
         Interlocked.Increment(ref _linguaDecisions);
-        var sample = new string(text.Folded[..Math.Min(text.Length, text.TitleEnd + 1 + LinguaChars)]).Replace("\u200B", "");
+        var sample = new string(text.Original[..Math.Min(text.Length, text.TitleEnd + 1 + LinguaChars)]);
         var detected = _lingua.Value.DetectLanguageOf(sample);
         return LinguaLatin.GetValueOrDefault(detected);
     }

@@ -49,13 +49,26 @@ public sealed class TokenizedText
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> ElisionLookup =
         Elisions.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private char[] _folded = new char[4096];
-    private Token[] _tokens = new Token[1024];
+    private char[] _folded;
+    private char[] _original;
+    private Token[] _tokens;
+
+    public TokenizedText() : this(4096, 1024)
+    {
+    }
+
+    private TokenizedText(int chars, int tokens)
+    {
+        _folded = new char[chars];
+        _original = new char[chars];
+        _tokens = new Token[tokens];
+    }
 
     public int TitleEnd { get; private set; }
     public int Length { get; private set; }
     public int TokenCount { get; private set; }
     public ReadOnlySpan<char> Folded => _folded.AsSpan(0, Length);
+    public ReadOnlySpan<char> Original => _original.AsSpan(0, Length);
     public ReadOnlySpan<Token> Tokens => _tokens.AsSpan(0, TokenCount);
     public ref Token TokenAt(int index) => ref _tokens[index];
     public ReadOnlySpan<char> TextOf(in Token token) => _folded.AsSpan(token.Start, token.Length);
@@ -64,7 +77,8 @@ public sealed class TokenizedText
     /// <summary>Folds and tokenizes one text (used for data: gazetteer forms, lexicon terms).</summary>
     public static TokenizedText Of(string text)
     {
-        var tokenized = new TokenizedText();
+        // Data phrases are short: small buffers keep loading tens of thousands of them fast.
+        var tokenized = new TokenizedText(text.Length + 8, 8);
         tokenized.Load(text, "", int.MaxValue);
         return tokenized;
     }
@@ -288,8 +302,6 @@ public sealed class TokenizedText
         if (upper > 0 && lower == 0) flags |= TokenFlags.AllCaps;
         return flags;
     }
-
-    private char[] _original = new char[4096];
 
     /// <summary>The original (unfolded) character at a folded position: same index, folding is one to one.</summary>
     public char OriginalAt(int index) => _original[index];

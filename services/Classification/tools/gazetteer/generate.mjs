@@ -67,10 +67,14 @@ const isoCountries = require('i18n-iso-countries');
 const isoCodes = new Set(Object.keys(isoCountries.getAlpha2Codes()));
 const validCode = (code) => code === 'EU' || isoCodes.has(code);
 
+// A bare "Congo" is the Republic of the Congo; the DR Congo is always named with its qualifier.
+const bareCongo = new Set(['Congo', 'Kongo', 'Konggo']);
+
 function add(code, lang, kind, form) {
   if (!validCode(code) || !form) return;
   form = form.normalize('NFC').replace(/\s+/g, ' ').trim();
   if (form.length < 2 || skipNames.has(form)) return;
+  if (code === 'CD' && bareCongo.has(form)) return;
   rows.add([code, lang, kind, form].join('\t'));
 }
 
@@ -80,7 +84,8 @@ function addName(code, lang, kind, name) {
   if (!match) return add(code, lang, kind, name);
   add(code, lang, kind, name.replace(/[()]/g, ''));
   if (!/^(Congo|Kongo|Konggo|コンゴ|刚果|콩고|คองโก|Κονγκό)/i.test(match[1])) add(code, lang, kind, match[1]);
-  if (match[2].length <= 5 && match[2] === match[2].toUpperCase()) add(code, lang, 'abbr', match[2]);
+  // "Congo (DRC)" → DRC; other parentheses name a different country ("Virgin Islands (US)") and are not kept alone.
+  if ((code === 'CD' || code === 'CG') && match[2].length <= 5 && match[2] === match[2].toUpperCase()) add(code, lang, 'abbr', match[2]);
 }
 
 for (const [lang, locales] of Object.entries(languages)) {

@@ -1,7 +1,7 @@
 using Monitoring.Classification.Text;
 using Monitoring.Contracts;
 
-namespace Monitoring.Classification.Topics;
+namespace Monitoring.Classification.TopicScoring;
 
 /// <summary>
 /// Severity from what was found: none without a security topic; low for cooperation, trade, sanctions and the

@@ -4,7 +4,7 @@ using Monitoring.Classification.Matching;
 using Monitoring.Classification.Text;
 using Monitoring.Contracts;
 
-namespace Monitoring.Classification.Topics;
+namespace Monitoring.Classification.TopicScoring;
 
 /// <summary>
 /// The eleven topics of the contract with weighted terms per language (topics.tsv), phrases that contain a term
@@ -18,8 +18,12 @@ public sealed class TopicLexicon
 {
     public const double Threshold = 2.0;
     public const double SpecificWeight = 1.5;
+    public const double StrongWeight = 2.5;
     private const double TitleBoost = 1.5;
     private const int MaxEvidence = 8;
+
+    /// <summary>Words for "joint": two countries' joint exercise or patrol is defence cooperation too.</summary>
+    private const string JointContext = "~joint";
 
     private readonly Dictionary<string, int> _severityCues = new(StringComparer.Ordinal);
 
@@ -39,7 +43,10 @@ public sealed class TopicLexicon
             var id = f[0];
             Term term;
             if (id == "-") term = new Term { Kind = TermKind.TopicBlock, Languages = languages, Phrase = f[3] };
-            else if (id.StartsWith('~')) term = new Term { Kind = TermKind.Context, Weight = weight, Languages = languages, Phrase = f[3] };
+            else if (id.StartsWith('~'))
+            {
+                term = new Term { Kind = TermKind.Context, Targets = [id == JointContext ? 1 : 0], Weight = weight, Languages = languages, Phrase = f[3] };
+            }
             else if (id.StartsWith('!'))
             {
                 if (!_severityCues.TryGetValue(id, out var cue)) _severityCues[id] = cue = _severityCues.Count;
@@ -63,7 +70,7 @@ public sealed class TopicLexicon
         return string.Join(' ', Enumerable.Range(0, tokens.TokenCount).Select(t => tokens.TextOf(tokens.Tokens[t]).ToString())) + marker;
     }));
 
-    public List<TopicScore> Score(ArticleAnalysis analysis, int language)
+    public List<TopicScore> Score(ArticleAnalysis analysis, int language, int primaryCountries)
     {
         var count = Contracts.Topics.All.Count;
         Span<double> scores = stackalloc double[count];
@@ -78,19 +85,25 @@ public sealed class TopicLexicon
             var title = analysis.Text.Tokens[match.FirstToken].Has(TokenFlags.Title);
             seen[term] = seen.TryGetValue(term, out var s) ? (s.Count + 1, s.Title || title, s.Order) : (1, title, order++);
         }
+        var joint = new List<string>();
+        Span<int> distinct = stackalloc int[count];
         foreach (var (term, (n, title, _)) in seen)
         {
             var repeated = term.Weight * (1 + 0.5 * Math.Min(n - 1, 2));
+            if (term.Kind == TermKind.Context && term.Targets[0] == 1) { joint.Add(term.Phrase); continue; }
             if (term.Kind == TermKind.Context) { context += repeated; continue; }
             var topic = term.Targets[0];
             scores[topic] += repeated * (title ? TitleBoost : 1);
             strongest[topic] = Math.Max(strongest[topic], term.Weight);
+            distinct[topic]++;
         }
         var threshold = context >= Threshold ? Threshold + Math.Min(context, 4) : Threshold;
         var result = new List<TopicScore>();
         for (var topic = 0; topic < count; topic++)
         {
             if (scores[topic] < threshold || strongest[topic] < SpecificWeight) continue;
+            // One mid-weight word alone (naval, drills) is not enough, even when the title makes it count more.
+            if (distinct[topic] == 1 && strongest[topic] < StrongWeight) continue;
             var evidence = new List<string>();
             foreach (var match in analysis.TopicMatches)
             {
@@ -100,6 +113,13 @@ public sealed class TopicLexicon
                 if (evidence.Count == MaxEvidence) break;
             }
             result.Add(new TopicScore(Contracts.Topics.All[topic], Math.Round(scores[topic], 2), evidence));
+        }
+        var cooperation = Contracts.Topics.DefenseCooperation;
+        if (joint.Count > 0 && primaryCountries >= 2 && result.All(t => t.Id != cooperation) &&
+            result.Any(t => t.Id is Contracts.Topics.MilitaryActivity or Contracts.Topics.MaritimeSecurity))
+        {
+            var activity = result.Where(t => t.Id is Contracts.Topics.MilitaryActivity or Contracts.Topics.MaritimeSecurity).Max(t => t.Score);
+            result.Add(new TopicScore(cooperation, Math.Round(Math.Max(Threshold, activity / 2), 2), joint));
         }
         result.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Id, b.Id));
         return result;
