@@ -18,7 +18,7 @@ public static class ClassifyCommand
 
     public static async Task<int> RunAsync(TextReader input, TextWriter output, IArticleClassifier? classifier = null)
     {
-        classifier ??= new RuleClassifier();
+        classifier ??= new MultilingualClassifier();
         while (await input.ReadLineAsync() is { } line)
         {
             if (string.IsNullOrWhiteSpace(line)) continue;

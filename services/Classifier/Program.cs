@@ -6,6 +6,10 @@ if (args is ["classify", ..])
 {
     return await ClassifyCommand.RunAsync(Console.In, Console.Out);
 }
+if (args is ["eval", .. var evalArgs])
+{
+    return EvalCommand.Run(evalArgs, Console.Out);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("monitoring-classifier", "http://127.0.0.1:5082");

@@ -8,7 +8,7 @@ public sealed class ClassifyCommandTests
     private static async Task<string[]> RunAsync(string input)
     {
         var output = new StringWriter();
-        var exit = await ClassifyCommand.RunAsync(new StringReader(input), output, new RuleClassifier());
+        var exit = await ClassifyCommand.RunAsync(new StringReader(input), output, SharedClassifier.Instance);
         Assert.Equal(0, exit);
         return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
@@ -26,8 +26,8 @@ public sealed class ClassifyCommandTests
         var topic = root.GetProperty("topics").EnumerateArray().First();
         Assert.True(topic.GetProperty("score").GetDouble() > 0);
         Assert.NotEmpty(topic.GetProperty("evidence").EnumerateArray());
-        Assert.Equal("medium", root.GetProperty("severity").GetString());
-        Assert.StartsWith("rules-", root.GetProperty("classifierVersion").GetString());
+        Assert.Equal("low", root.GetProperty("severity").GetString()); // cooperation and an exercise: no violence, no weapons of mass destruction
+        Assert.StartsWith("classifier-", root.GetProperty("classifierVersion").GetString());
     }
 
     [Fact]

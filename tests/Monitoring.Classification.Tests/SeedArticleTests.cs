@@ -4,20 +4,19 @@ namespace Monitoring.Classification.Tests;
 
 public sealed class SeedArticleTests
 {
-    private static readonly RuleClassifier Classifier = new();
-    private static readonly ClassificationResult Result = Classifier.Classify(Fixtures.SeedArticle());
+    private static readonly ClassificationResult Result = SharedClassifier.Instance.Classify(Fixtures.SeedArticle());
 
     [Fact]
-    public void Seed_article_in_Indonesian_has_Japan_and_EU_as_primary_countries()
+    public void Seed_article_in_Indonesian_has_exactly_Japan_and_EU_as_primary_countries()
     {
         Assert.Equal(["EU", "JP"], Result.Countries.Where(c => c.Primary).Select(c => c.Code).Order());
     }
 
     [Fact]
-    public void Seed_article_lists_the_other_countries_as_mentioned_not_primary()
+    public void Seed_article_lists_exactly_the_nine_other_countries_as_mentioned()
     {
-        var mentioned = Result.Countries.Where(c => !c.Primary).Select(c => c.Code).ToHashSet();
-        Assert.Superset(new HashSet<string> { "CN", "KP", "RU", "KR", "UA", "US", "AU", "GB", "IT" }, mentioned);
+        Assert.Equal(["AU", "CN", "GB", "IT", "KP", "KR", "RU", "UA", "US"],
+            Result.Countries.Where(c => !c.Primary).Select(c => c.Code).Order());
     }
 
     [Fact]
@@ -28,15 +27,15 @@ public sealed class SeedArticleTests
     }
 
     [Fact]
-    public void Seed_article_raises_the_seven_security_topics_of_the_design()
+    public void Seed_article_raises_exactly_the_seven_security_topics_of_the_design()
     {
-        Assert.Superset(
-            new HashSet<string>
+        Assert.Equal(
+            new[]
             {
                 Topics.DefenseCooperation, Topics.MilitaryActivity, Topics.MissilesWmd, Topics.MaritimeSecurity,
                 Topics.Cyber, Topics.HybridThreats, Topics.ArmsTrade,
-            },
-            Result.Topics.Select(t => t.Id).ToHashSet());
+            }.Order(),
+            Result.Topics.Select(t => t.Id).Order());
     }
 
     [Fact]
@@ -44,6 +43,7 @@ public sealed class SeedArticleTests
     {
         Assert.All(Result.Topics, topic => Assert.NotEmpty(topic.Evidence));
         Assert.Contains("rudal balistik", Result.Topics.Single(t => t.Id == Topics.MissilesWmd).Evidence);
+        Assert.Contains("ancaman siber", Result.Topics.Single(t => t.Id == Topics.Cyber).Evidence);
     }
 
     [Fact]
@@ -53,8 +53,15 @@ public sealed class SeedArticleTests
     }
 
     [Fact]
-    public void Seed_article_uses_the_feed_language_hint()
+    public void Seed_article_is_detected_as_Indonesian_even_without_the_feed_hint()
     {
         Assert.Equal("id", Result.Language);
+        Assert.Equal("id", SharedClassifier.Instance.Classify(Fixtures.SeedArticle(languageHint: null)).Language);
+    }
+
+    [Fact]
+    public void Seed_article_result_carries_the_classifier_version()
+    {
+        Assert.Equal(SharedClassifier.Instance.Version, Result.ClassifierVersion);
     }
 }
