@@ -30,7 +30,8 @@ public static class AlertsModule
         {
             "solo" => DaemonMode.Solo,
             "hotcold" => DaemonMode.HotCold,
-            var other => throw new InvalidOperationException($"MONITORING_DAEMON_MODE='{other}' is not one of solo, hotcold."),
+            "disabled" => DaemonMode.Disabled,
+            var other => throw new InvalidOperationException($"MONITORING_DAEMON_MODE='{other}' is not one of solo, hotcold, disabled."),
         };
 
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
@@ -63,9 +64,14 @@ public static class AlertsModule
 
                 options.Projections.Snapshot<ArticleDetails>(SnapshotLifecycle.Inline);
                 options.Projections.Snapshot<WebhookSubscription>(SnapshotLifecycle.Inline);
-                // Big pages, and during rebuilds each document written once at the end instead of once per page.
-                options.Projections.Add<CountryAlertsProjection>(ProjectionLifecycle.Async, ProjectionPaging);
-                options.Projections.Add<CountryDayStatsProjection>(ProjectionLifecycle.Async, ProjectionPaging);
+                // The country views share one event load and one transaction per page (a composite projection).
+                options.Projections.CompositeProjectionFor(CountryViews, composite =>
+                {
+                    composite.Add<CountryAlertsProjection>();
+                    composite.Add<CountryDayStatsProjection>();
+                    composite.Options.BatchSize = 2_000;
+                    composite.Options.RebuildFlushThreshold = 100_000;
+                });
 
                 options.Schema.For<CountryAlert>()
                     .Duplicate(a => a.Country)
@@ -94,11 +100,8 @@ public static class AlertsModule
         return builder;
     }
 
-    private static void ProjectionPaging(AsyncOptions options)
-    {
-        options.BatchSize = 2_000;
-        options.RebuildFlushThreshold = 100_000;
-    }
+    /// <summary>The composite projection that keeps <see cref="CountryAlert"/> and <see cref="CountryDayStats"/>.</summary>
+    public const string CountryViews = "country-views";
 
     public static WebApplication MapAlertsApi(this WebApplication app)
     {

@@ -29,10 +29,8 @@ public sealed class RebuildTests(AlertStoreFixture store) : IClassFixture<AlertS
         var live = await SnapshotAsync();
 
         var daemon = store.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
-        await daemon.RebuildProjectionAsync<CountryAlertsProjection>(TimeSpan.FromMinutes(2), CancellationToken.None);
-        await daemon.RebuildProjectionAsync<CountryDayStatsProjection>(TimeSpan.FromMinutes(2), CancellationToken.None);
-        await daemon.StartAgentAsync("country-alerts:All", CancellationToken.None);
-        await daemon.StartAgentAsync("country-day-stats:All", CancellationToken.None);
+        await daemon.RebuildProjectionAsync(AlertsModule.CountryViews, TimeSpan.FromMinutes(2), CancellationToken.None);
+        await daemon.StartAgentAsync($"{AlertsModule.CountryViews}:All", CancellationToken.None);
         var rebuilt = await SnapshotAsync();
 
         Assert.True(live.Count > 80, $"only {live.Count} documents to compare");

@@ -99,6 +99,11 @@ public sealed class AlertTail(AlertFeedReader reader, IConfiguration configurati
                     _started.TrySetResult();
                 }
                 var safe = await reader.SafePositionAsync(stoppingToken);
+                lock (_gate)
+                {
+                    // Nobody listening: move on without reading; a client that connects catches up from the store.
+                    if (_subscriptions.Count == 0) _position = Math.Max(_position, safe);
+                }
                 while (_position < safe)
                 {
                     var (items, readUpTo) = await reader.ReadAsync(_position, safe, stoppingToken);
