@@ -58,6 +58,7 @@ public static class AlertsModule
                 options.Events.StreamIdentity = StreamIdentity.AsString;
                 options.Events.UseListenNotifyForEventAppends = true;
                 options.Events.AppendMode = EventAppendMode.Quick;
+                options.Events.MetadataConfig.HeadersEnabled = true;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
                 options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(500);

@@ -16,9 +16,18 @@ public sealed class ArticleFetchedConsumer(IArticleClassifier classifier, TimePr
     public async Task Consume(ConsumeContext<ArticleFetched> context)
     {
         var article = context.Message;
-        var result = classifier.Classify(new ArticleText(article.ArticleId, article.Title, article.Text, article.LanguageHint, article.Url));
+        ClassificationResult result;
+        using (var activity = MonitoringTelemetry.Source.StartActivity("classify article"))
+        {
+            result = classifier.Classify(new ArticleText(article.ArticleId, article.Title, article.Text, article.LanguageHint, article.Url));
+            activity?.SetTag("article.id", article.ArticleId);
+            activity?.SetTag("article.language", result.Language);
+            activity?.SetTag("alert.severity", result.Severity.ToId());
+        }
+        var classifiedAt = clock.GetUtcNow();
         await context.Publish(new ArticleClassified(
-            article, result.Language, result.Countries, result.Topics, result.Severity, result.ClassifierVersion, clock.GetUtcNow()));
+            article, result.Language, result.Countries, result.Topics, result.Severity, result.ClassifierVersion, classifiedAt));
+        MonitoringTelemetry.RecordStage(MonitoringTelemetry.Stages.Classified, article.FetchedAt, classifiedAt);
         Classified.Add(1, new KeyValuePair<string, object?>("severity", result.Severity.ToId()));
         ClassifierLog.Classified(logger, article.ArticleId, result.Language, string.Join(',', result.PrimaryCountries),
             result.Topics.Count, result.Severity.ToId());

@@ -31,6 +31,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The last lines the service wrote, for failure messages.</summary>
     public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(80));
 
+    /// <summary>Everything the service wrote that is still kept (the last 50,000 lines).</summary>
+    public IReadOnlyList<string> Output => _output.ToArray();
+
     /// <param name="service">Folder under services/: "FeedPoller", "Classifier" or "Alerts".</param>
     public static ServiceProcess Start(string service, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
@@ -122,7 +125,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         if (line is null) return;
         _output.Enqueue(line);
-        while (_output.Count > 2000) _output.TryDequeue(out _);
+        while (_output.Count > 50_000) _output.TryDequeue(out _);
     }
 
     public static int FreePort()

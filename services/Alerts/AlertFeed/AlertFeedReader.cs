@@ -63,5 +63,11 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
     }
 
     public static AlertItem? ToItem(IEvent e) =>
-        e.Data is IArticleClassification classification ? AlertItem.From(e.Sequence, e.Timestamp, classification) : null;
+        e.Data is IArticleClassification classification ? AlertItem.From(e.Sequence, e.Timestamp, classification, TraceParentOf(e)) : null;
+
+    /// <summary>The trace context the recorder stored with the event, if any.</summary>
+    public static string? TraceParentOf(IEvent e) =>
+        e.Headers is { } headers && headers.TryGetValue(Monitoring.Hosting.MonitoringTelemetry.TraceParentHeader, out var value)
+            ? value?.ToString()
+            : null;
 }

@@ -13,17 +13,18 @@ public sealed record AlertItem(
     long Position, string ArticleId, string Title, string Url, string Source, string Language, DateTimeOffset? PublishedAt,
     DateTimeOffset DetectedAt, IReadOnlyList<string> Topics, Severity Severity, IReadOnlyList<string> Countries,
     IReadOnlyList<string> Primary, string? StoryId, int Revision, string ClassifierVersion, bool Update,
-    IReadOnlyList<string> WithdrawnFrom, DateTimeOffset RecordedAt)
+    IReadOnlyList<string> WithdrawnFrom, DateTimeOffset RecordedAt, DateTimeOffset FetchedAt,
+    [property: JsonIgnore] string? TraceParent)
 {
     /// <summary>The alert feed entry for a classification event, or null when it changes no alert.</summary>
-    public static AlertItem? From(long position, DateTimeOffset recordedAt, IArticleClassification e)
+    public static AlertItem? From(long position, DateTimeOffset recordedAt, IArticleClassification e, string? traceParent)
     {
         var alert = e.Alert();
         var withdrawn = e.WithdrawnCountries();
         if (alert.Countries.Count == 0 && withdrawn.Count == 0) return null;
         return new AlertItem(position, e.ArticleId, e.Title, e.Url, e.Source, e.Language, e.PublishedAt, e.DetectedAt,
             alert.Topics, alert.Severity, e.Countries.Select(c => c.Code).ToList(), alert.Countries, null, e.Revision,
-            e.ClassifierVersion, e.Previous.Countries.Count > 0, withdrawn, recordedAt);
+            e.ClassifierVersion, e.Previous.Countries.Count > 0, withdrawn, recordedAt, e.FetchedAt, traceParent);
     }
 
     [JsonIgnore]

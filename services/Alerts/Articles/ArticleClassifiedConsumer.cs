@@ -1,4 +1,5 @@
 using MassTransit;
+using Monitoring.Hosting;
 using Bus = Monitoring.Contracts;
 
 namespace Monitoring.Alerts.Articles;
@@ -7,7 +8,10 @@ namespace Monitoring.Alerts.Articles;
 public sealed class ArticleClassifiedConsumer(ArticleRecorder recorder) : IConsumer<Batch<Bus.ArticleClassified>>
 {
     public Task Consume(ConsumeContext<Batch<Bus.ArticleClassified>> context) =>
-        recorder.RecordBatchAsync(context.Message.Select(m => m.Message).ToList(), context.CancellationToken);
+        recorder.RecordBatchAsync(context.Message
+            .Select(m => new ClassifiedDelivery(m.Message,
+                MonitoringTelemetry.ParentFrom(m.Headers.Get<string>(MonitoringTelemetry.MassTransitActivityHeader))))
+            .ToList(), context.CancellationToken);
 }
 
 /// <summary>

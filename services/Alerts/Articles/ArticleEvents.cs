@@ -51,6 +51,9 @@ public interface IArticleClassification
 
     /// <summary>What the article alerted on before this event (<see cref="AlertState.None"/> for the first).</summary>
     AlertState Previous { get; }
+
+    /// <summary>When the poller fetched the revision this verdict is on (the start of the pipeline's latency).</summary>
+    DateTimeOffset FetchedAt { get; }
 }
 
 /// <summary>The classification of a new article or of a new revision of it, as the Classifier service published it.</summary>
@@ -58,7 +61,7 @@ public sealed record ArticleClassified(
     string ArticleId, int Revision, string Title, string Url, string Source, DateTimeOffset? PublishedAt,
     string Language, IReadOnlyList<CountryMention> Countries, IReadOnlyList<TopicScore> Topics,
     Severity Severity, string ClassifierVersion, DateTimeOffset ClassifiedAt, DateTimeOffset DetectedAt,
-    AlertState Previous) : IArticleClassification;
+    AlertState Previous, DateTimeOffset FetchedAt) : IArticleClassification;
 
 /// <summary>
 /// A different verdict on the same revision from a newer classifier (the reclassify command): appended only
@@ -68,7 +71,7 @@ public sealed record ArticleReclassified(
     string ArticleId, int Revision, string Title, string Url, string Source, DateTimeOffset? PublishedAt,
     string Language, IReadOnlyList<CountryMention> Countries, IReadOnlyList<TopicScore> Topics,
     Severity Severity, string ClassifierVersion, DateTimeOffset ClassifiedAt, DateTimeOffset DetectedAt,
-    AlertState Previous, string PreviousClassifierVersion) : IArticleClassification;
+    AlertState Previous, string PreviousClassifierVersion, DateTimeOffset FetchedAt) : IArticleClassification;
 
 public static class ArticleClassificationExtensions
 {

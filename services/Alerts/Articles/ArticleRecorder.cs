@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using JasperFx;
 using JasperFx.Events;
@@ -7,11 +9,15 @@ using Bus = Monitoring.Contracts;
 
 namespace Monitoring.Alerts.Articles;
 
+/// <summary>A classified article as it came off the bus, with the trace context it was sent in.</summary>
+public readonly record struct ClassifiedDelivery(Bus.ArticleClassified Message, ActivityContext Trace);
+
 /// <summary>
 /// Appends classified articles to their streams, a batch per transaction. Every stream is appended under
 /// optimistic concurrency (a new stream must not exist yet; an existing one must still be at the version read),
 /// so two writers racing each other cannot both append: the loser's batch fails, re-reads the streams and
-/// decides again (here, a few times; then the bus's retry policy takes over).
+/// decides again (here, a few times; then the bus's retry policy takes over). Each article's events carry the
+/// trace context of its delivery in a <c>traceparent</c> header, so later stages continue the article's trace.
 /// </summary>
 public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorder> logger)
 {
@@ -26,8 +32,11 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
     public async Task<bool> RecordAsync(Bus.ArticleClassified message, CancellationToken ct) =>
         await RecordBatchAsync([message], ct) == 1;
 
+    public Task<int> RecordBatchAsync(IReadOnlyList<Bus.ArticleClassified> messages, CancellationToken ct) =>
+        RecordBatchAsync(messages.Select(m => new ClassifiedDelivery(m, default)).ToList(), ct);
+
     /// <returns>How many of the messages appended events (the rest were already recorded).</returns>
-    public async Task<int> RecordBatchAsync(IReadOnlyList<Bus.ArticleClassified> messages, CancellationToken ct)
+    public async Task<int> RecordBatchAsync(IReadOnlyList<ClassifiedDelivery> messages, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -42,19 +51,20 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
         }
     }
 
-    private async Task<int> TryRecordBatchAsync(IReadOnlyList<Bus.ArticleClassified> messages, CancellationToken ct)
+    private async Task<int> TryRecordBatchAsync(IReadOnlyList<ClassifiedDelivery> deliveries, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var ids = messages.Select(m => m.Article.ArticleId).Distinct().ToArray();
+        var ids = deliveries.Select(d => d.Message.Article.ArticleId).Distinct().ToArray();
         var stored = (await session.LoadManyAsync<ArticleDetails>(ct, ids)).ToDictionary(a => a.Id);
 
         var appended = 0;
-        foreach (var group in messages.GroupBy(m => m.Article.ArticleId))
+        var activities = new List<Activity>();
+        foreach (var group in deliveries.GroupBy(d => d.Message.Article.ArticleId))
         {
             stored.TryGetValue(group.Key, out var current);
             var startVersion = current?.Version ?? 0;
             var events = new List<object>();
-            foreach (var message in group.OrderBy(m => m.Article.Revision))
+            foreach (var (message, trace) in group.OrderBy(d => d.Message.Article.Revision))
             {
                 var decided = ArticleRecording.Decide(current, message);
                 if (decided.Count == 0)
@@ -63,7 +73,11 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
                     AlertsLog.DuplicateIgnored(logger, group.Key, message.Article.Revision);
                     continue;
                 }
-                events.AddRange(decided);
+                var activity = MonitoringTelemetry.Source.StartActivity("record article", ActivityKind.Internal, trace);
+                activity?.SetTag("article.id", group.Key);
+                if (activity is not null) activities.Add(activity);
+                var traceParent = activity?.Id ?? (trace == default ? null : TraceParentOf(trace));
+                events.AddRange(decided.Select(e => WithTrace(e, traceParent)));
                 current = Fold(current, decided);
                 appended++;
             }
@@ -73,13 +87,42 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
             else session.Events.Append(group.Key, startVersion + events.Count, events);
         }
 
-        if (appended > 0)
+        try
         {
-            await session.SaveChangesAsync(ct);
-            Recorded.Add(appended);
+            if (appended > 0)
+            {
+                await session.SaveChangesAsync(ct);
+                Recorded.Add(appended);
+                var now = DateTimeOffset.UtcNow;
+                foreach (var delivery in deliveries)
+                    MonitoringTelemetry.RecordStage(MonitoringTelemetry.Stages.Recorded, delivery.Message.Article.FetchedAt, now);
+            }
+        }
+        finally
+        {
+            foreach (var activity in activities) activity.Dispose();
         }
         return appended;
     }
+
+    private static readonly ConcurrentDictionary<Type, Func<object, IEvent>> EventWrappers = new();
+
+    /// <summary>The event wrapped with its trace context in a header, so the daemon's stages can continue the trace.</summary>
+    private static object WithTrace(object data, string? traceParent)
+    {
+        if (traceParent is null) return data;
+        var wrap = EventWrappers.GetOrAdd(data.GetType(), type =>
+        {
+            var eventType = typeof(Event<>).MakeGenericType(type);
+            return d => (IEvent)Activator.CreateInstance(eventType, d)!;
+        });
+        var e = wrap(data);
+        e.SetHeader(MonitoringTelemetry.TraceParentHeader, traceParent);
+        return e;
+    }
+
+    private static string TraceParentOf(ActivityContext context) =>
+        $"00-{context.TraceId}-{context.SpanId}-{(context.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}";
 
     /// <summary>The article after the decided events, so later messages of the same batch decide against it.</summary>
     private static ArticleDetails Fold(ArticleDetails? current, IReadOnlyList<object> events)

@@ -25,7 +25,7 @@ public static class ArticleRecording
         var classified = new ArticleClassified(
             article.ArticleId, article.Revision, article.Title, article.Url, article.Source, article.PublishedAt,
             message.Language, message.Countries, message.Topics, message.Severity, message.ClassifierVersion,
-            message.ClassifiedAt, detectedAt, previous);
+            message.ClassifiedAt, detectedAt, previous, article.FetchedAt);
 
         return current is null
             ?
@@ -55,6 +55,6 @@ public static class ArticleRecording
             current.Id, current.Revision, current.Title, current.Url, current.Source, current.PublishedAt,
             language, countries, topics, severity, classifierVersion, now,
             current.AlertedAt ?? now,
-            current.CurrentAlert, current.Classification?.ClassifierVersion ?? "");
+            current.CurrentAlert, current.Classification?.ClassifierVersion ?? "", current.FetchedAt);
     }
 }

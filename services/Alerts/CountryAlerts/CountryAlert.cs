@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using JasperFx.Events;
 using Marten.Events.Projections;
+using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
+using Monitoring.Hosting;
 using Severity = Monitoring.Contracts.Severity;
 
 namespace Monitoring.Alerts.CountryAlerts;
@@ -67,6 +70,9 @@ public sealed class CountryAlertsProjection : MultiStreamProjection<CountryAlert
     {
         if (e.Data is not IArticleClassification classification) return alert;
         var country = id[..id.IndexOf(':')];
+        using var activity = MonitoringTelemetry.Source.StartActivity("project country alert", ActivityKind.Internal,
+            MonitoringTelemetry.ParentFrom(AlertFeedReader.TraceParentOf(e)));
+        activity?.SetTag("alert.id", id);
         var now = classification.Alert();
         if (now.Countries.Contains(country))
         {

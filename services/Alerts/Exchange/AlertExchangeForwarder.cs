@@ -1,9 +1,12 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
+using Monitoring.Hosting;
 
 namespace Monitoring.Alerts.Exchange;
 
@@ -16,6 +19,9 @@ namespace Monitoring.Alerts.Exchange;
 /// </summary>
 public sealed class AlertExchangeForwarder : SubscriptionBase
 {
+    private static readonly Counter<long> AlertsPublished =
+        MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.alerts.published", description: "Alerts published to the monitoring.alerts exchange");
+
     private readonly AlertExchange _exchange;
     private readonly ILogger<AlertExchangeForwarder> _logger;
 
@@ -32,13 +38,26 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken cancellationToken)
     {
-        var messages = page.Events.Select(AlertFeedReader.ToItem).OfType<AlertItem>()
-            .SelectMany(item => AlertExchange.MessagesFor(item)).ToList();
+        var items = page.Events.Select(AlertFeedReader.ToItem).OfType<AlertItem>().ToList();
+        var messages = items.SelectMany(item => AlertExchange.MessagesFor(item)).ToList();
+        var started = DateTimeOffset.UtcNow;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await _exchange.PublishAsync(messages, cancellationToken);
+                var now = DateTimeOffset.UtcNow;
+                foreach (var item in items.Where(i => i.Primary.Count > 0))
+                {
+                    // One span per alert, under the article's trace, covering its page's publish and confirms.
+                    using var activity = MonitoringTelemetry.Source.StartActivity("publish alert", ActivityKind.Producer,
+                        MonitoringTelemetry.ParentFrom(item.TraceParent), startTime: started);
+                    activity?.SetTag("article.id", item.ArticleId);
+                    activity?.SetTag("alert.position", item.Position);
+                    activity?.SetTag("alert.countries", string.Join(',', item.Primary));
+                    MonitoringTelemetry.RecordStage(MonitoringTelemetry.Stages.Alerted, item.FetchedAt, now);
+                }
+                AlertsPublished.Add(items.Count(i => i.Primary.Count > 0));
                 return NullChangeListener.Instance;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -23,6 +23,9 @@ public sealed class WebhookDelivery
     public int? LastStatusCode { get; set; }
     public string? LastError { get; set; }
     public List<WebhookAttempt> Log { get; set; } = [];
+
+    /// <summary>The article's trace context, so each attempt is a span of the article's trace.</summary>
+    public string? TraceParent { get; set; }
 }
 
 public sealed record WebhookAttempt(DateTimeOffset At, int? StatusCode, string? Error, double DurationMs);

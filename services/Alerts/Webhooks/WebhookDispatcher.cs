@@ -71,6 +71,7 @@ public static class WebhookDeliveries
             Status = WebhookDeliveryStatus.Pending,
             CreatedAt = now,
             NextAttemptAt = now,
+            TraceParent = item.TraceParent,
         };
     }
 }

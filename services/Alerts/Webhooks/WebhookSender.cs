@@ -115,6 +115,10 @@ public sealed class WebhookSender(
 
     private async Task AttemptAsync(WebhookSubscription subscription, WebhookDelivery delivery, CancellationToken ct)
     {
+        using var activity = MonitoringTelemetry.Source.StartActivity("deliver webhook", ActivityKind.Producer,
+            MonitoringTelemetry.ParentFrom(delivery.TraceParent));
+        activity?.SetTag("webhook.delivery", delivery.Id);
+        activity?.SetTag("webhook.attempt", delivery.Attempts + 1);
         var started = Stopwatch.GetTimestamp();
         var at = clock.GetUtcNow();
         int? status = null;

@@ -61,6 +61,10 @@ public static class ServiceDefaults
         var exporter = TelemetryExporterFrom(builder.Configuration);
         string[] sources = ["MassTransit", MonitoringTelemetry.SourceName, .. extraSources];
 
+        // Every log line carries the trace and span it was written in, so logs and traces correlate.
+        builder.Logging.Configure(options => options.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
