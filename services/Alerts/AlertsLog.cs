@@ -8,6 +8,9 @@ internal static partial class AlertsLog
     [LoggerMessage(EventId = 3008, Level = LogLevel.Debug, Message = "A batch of {Count} articles met a concurrent append (attempt {Attempt}); deciding again")]
     public static partial void RecordingConflict(ILogger logger, int count, int attempt);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Taking the pipeline health snapshot failed")]
+    public static partial void PipelineHealthFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Reading the alert feed failed; retrying")]
     public static partial void AlertTailFailed(ILogger logger, Exception exception);
 

@@ -8,6 +8,7 @@ using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
 using Monitoring.Alerts.Exchange;
+using Monitoring.Alerts.Pipeline;
 using Monitoring.Alerts.Webhooks;
 using Monitoring.Classification;
 using Monitoring.Hosting;
@@ -44,6 +45,9 @@ public static class AlertsModule
         builder.Services.AddSingleton<AlertTail>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertTail>());
         builder.Services.AddSingleton<AlertExchange>();
+        builder.Services.AddSingleton<AlertLatencies>();
+        builder.Services.AddSingleton<PipelineHealth>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PipelineHealth>());
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddSingleton(WebhookOptions.From(builder.Configuration));
         builder.Services.AddHostedService<WebhookSender>();
@@ -111,6 +115,7 @@ public static class AlertsModule
         app.MapAlertStream();
         app.MapAlertReplay();
         app.MapSubscriptionsApi();
+        app.MapPipelineApi();
         return app;
     }
 }

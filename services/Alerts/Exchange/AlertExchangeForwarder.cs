@@ -6,6 +6,7 @@ using Marten;
 using Marten.Subscriptions;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
+using Monitoring.Alerts.Pipeline;
 using Monitoring.Hosting;
 
 namespace Monitoring.Alerts.Exchange;
@@ -23,11 +24,13 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.alerts.published", description: "Alerts published to the monitoring.alerts exchange");
 
     private readonly AlertExchange _exchange;
+    private readonly AlertLatencies _latencies;
     private readonly ILogger<AlertExchangeForwarder> _logger;
 
-    public AlertExchangeForwarder(AlertExchange exchange, ILogger<AlertExchangeForwarder> logger)
+    public AlertExchangeForwarder(AlertExchange exchange, AlertLatencies latencies, ILogger<AlertExchangeForwarder> logger)
     {
         _exchange = exchange;
+        _latencies = latencies;
         _logger = logger;
         Name = "alert-exchange";
         IncludeType<ArticleClassified>();
@@ -56,6 +59,7 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
                     activity?.SetTag("alert.position", item.Position);
                     activity?.SetTag("alert.countries", string.Join(',', item.Primary));
                     MonitoringTelemetry.RecordStage(MonitoringTelemetry.Stages.Alerted, item.FetchedAt, now);
+                    _latencies.Add(now, (now - item.FetchedAt).TotalMilliseconds);
                 }
                 AlertsPublished.Add(items.Count(i => i.Primary.Count > 0));
                 return NullChangeListener.Instance;
