@@ -1,10 +1,14 @@
 using Monitoring.FeedPoller;
+using Monitoring.FeedPoller.Conformance;
 using Monitoring.FeedPoller.Parsing;
 using Monitoring.Hosting;
 
-if (args is ["parse", ..])
+switch (args)
 {
-    return await ParseCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    case ["parse", ..]:
+        return await ParseCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    case ["conformance", ..]:
+        return await ConformanceCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);
