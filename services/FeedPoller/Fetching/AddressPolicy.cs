@@ -8,7 +8,8 @@ namespace Monitoring.FeedPoller.Fetching;
 /// carrier-grade NAT, link-local (cloud metadata at 169.254.169.254 lives there), multicast, reserved or
 /// documentation ranges, IPv4 embedded in IPv6 included. <c>MONITORING_ALLOW_PRIVATE_FEEDS=1</c> allows all.
 /// </summary>
-public sealed class AddressPolicy(bool allowPrivate)
+/// <param name="exceptions">Addresses allowed although not public (one known host, e.g. a test server), nothing else.</param>
+public sealed class AddressPolicy(bool allowPrivate, IReadOnlySet<IPAddress>? exceptions = null)
 {
     public static readonly AddressPolicy PublicOnly = new(false);
     public static readonly AddressPolicy AllowAll = new(true);
@@ -30,7 +31,7 @@ public sealed class AddressPolicy(bool allowPrivate)
 
     public bool AllowsPrivate => allowPrivate;
 
-    public bool Allows(IPAddress address) => allowPrivate || IsPublic(address);
+    public bool Allows(IPAddress address) => allowPrivate || IsPublic(address) || exceptions?.Contains(address) == true;
 
     public static bool IsPublic(IPAddress address)
     {

@@ -217,7 +217,7 @@ public sealed class FeedFetcher(HttpClient http, FetchLimits limits, string user
             if (inner is AddressRefusedException refused) return new FetchException(FetchFailure.Refused, refused.Message, inner: e);
             if (inner is FetchException fetch) return fetch;
         }
-        var reason = e.InnerException is { } cause && cause.Message != e.Message ? $"{e.Message} ({cause.Message})" : e.Message;
+        var reason = e.InnerException is { } cause && !e.Message.Contains(cause.Message, StringComparison.Ordinal) ? $"{e.Message} ({cause.Message})" : e.Message;
         return new FetchException(FetchFailure.Network, reason.ReplaceLineEndings(" "), inner: e);
     }
 
