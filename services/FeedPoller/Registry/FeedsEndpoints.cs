@@ -19,6 +19,8 @@ public static class FeedsEndpoints
             f.Paused ? null : f.NextPollAt, f.Interval?.TotalSeconds, f.ArticlesPublished);
     }
 
+    private const int MaxOpmlBytes = 4 * 1024 * 1024;
+
     public sealed record AddFeedRequest(string? Url, string? Title, string? Language);
 
     public static IEndpointRouteBuilder MapFeedsApi(this IEndpointRouteBuilder app)
@@ -28,10 +30,9 @@ public static class FeedsEndpoints
             registry.Feeds.OrderBy(f => f.AddedAt).ThenBy(f => f.Id).Select(FeedView.Of));
         feeds.MapGet("/{id}", (string id, FeedRegistry registry) =>
             registry.Find(id) is { } feed ? Results.Ok(FeedView.Of(feed)) : NotFound(id));
-        feeds.MapGet("/{id}/history", async (string id, int? limit, FeedRegistry registry, FeedStore store, CancellationToken ct) =>
-            registry.Find(id) is null
-                ? NotFound(id)
-                : Results.Ok(await store.HistoryAsync(id, Math.Clamp(limit ?? 50, 1, 1000), ct)));
+        // History outlives the feed: a removed feed's polls and its removal stay readable.
+        feeds.MapGet("/{id}/history", async (string id, int? limit, FeedStore store, CancellationToken ct) =>
+            await store.HistoryAsync(id, Math.Clamp(limit ?? 50, 1, 1000), ct) is { Count: > 0 } history ? Results.Ok(history) : NotFound(id));
         app.MapGet("/api/feeds.opml", (FeedRegistry registry, TimeProvider clock) =>
             Results.Text(Opml.Export(registry.Feeds.OrderBy(f => f.AddedAt).ThenBy(f => f.Id), clock.GetUtcNow()), "text/x-opml; charset=utf-8"));
 
@@ -47,7 +48,17 @@ public static class FeedsEndpoints
             IReadOnlyList<FeedSubscription> listed;
             try
             {
-                listed = Opml.Read(http.Body, fileBaseDirectory: null);
+                // XmlReader reads synchronously, which Kestrel refuses on the request body: buffer it (bounded) first.
+                using var body = new MemoryStream();
+                var buffer = new byte[64 * 1024];
+                int read;
+                while ((read = await http.Body.ReadAsync(buffer, ct)) > 0)
+                {
+                    if (body.Length + read > MaxOpmlBytes) return Results.BadRequest(new { error = $"the feed list is larger than {MaxOpmlBytes} bytes" });
+                    body.Write(buffer, 0, read);
+                }
+                body.Position = 0;
+                listed = Opml.Read(body, fileBaseDirectory: null);
             }
             catch (FormatException e)
             {
