@@ -59,7 +59,7 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
             ["MONITORING_FEEDPOLLER_SCHEMA"] = _schema.Name,
             ["MONITORING_FEEDS_FILE"] = list,
             ["MONITORING_ALLOW_PRIVATE_FEEDS"] = "1",
-            ["MONITORING_POLL_MIN_SECONDS"] = "1",
+            ["MONITORING_POLL_MIN_SECONDS"] = "60", // first polls, resumes and poll-now are immediate; nothing else polls during a test
             ["MONITORING_POLL_MAX_SECONDS"] = "3600",
             ["MONITORING_HOST_SPACING_MS"] = "0",
             ["MONITORING_API_KEY"] = ApiKey,
