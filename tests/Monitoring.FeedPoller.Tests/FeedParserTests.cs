@@ -266,6 +266,7 @@ public sealed class FeedParserTests
     {
         var feed = Parse("<rss><channel><title>Fish & Chips &amp; caf&eacute;&nbsp;&hellip; &bogus;\u0001</title><item><title>x</title></item></channel></rss>");
         Assert.Equal("Fish & Chips & café … &bogus;", feed.Title!.ToPlainText());
+        Assert.Equal("Fish & Chips & café\u00a0… &bogus;", feed.Title.Value);
         Assert.NotEmpty(feed.Problems);
     }
 
@@ -280,7 +281,6 @@ public sealed class FeedParserTests
     [Theory]
     [InlineData("<rss><channel><item><title>unclosed</channel></rss>", "not well-formed")]
     [InlineData("<html><body>not a feed</body></html>", "unknown feed format")]
-    [InlineData("<rss version=\"2.0\"></rss>", "no <channel>")]
     [InlineData("", "empty")]
     [InlineData("   \n ", "empty")]
     [InlineData("{\"version\": 1, ", "not valid JSON")]
@@ -289,6 +289,14 @@ public sealed class FeedParserTests
     {
         var error = Assert.Throws<FeedFormatException>(() => Parse(xml));
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void An_rss_document_without_a_channel_is_an_empty_feed()
+    {
+        var feed = Parse("<rss version=\"2.0\"></rss>");
+        Assert.Empty(feed.Entries);
+        Assert.Empty(feed.Problems);
     }
 
     [Fact]

@@ -132,7 +132,10 @@ internal static class AtomReader
         var language = LanguageOf(element);
         var src = Attribute(element, "src") is { } s ? Resolve(s, BaseOf(element, documentUri)) : null;
 
-        if (mode == "base64")
+        // Atom 1.0 carries content of any other media type base64-encoded (RFC 4287 section 4.1.3.3).
+        var base64 = mode == "base64" || (element.Name.LocalName == "content" && src is null && type.Contains('/')
+                                          && !type.StartsWith("text/", StringComparison.Ordinal) && !type.EndsWith("xml", StringComparison.Ordinal));
+        if (base64)
         {
             try
             {

@@ -52,7 +52,8 @@ public static class FeedParser
             var netscape = text.AsSpan(0, Math.Min(text.Length, 2048)).Contains("Netscape Communications//DTD RSS 0.91", StringComparison.OrdinalIgnoreCase);
             return RssReader.Read(root, documentUri, limits.MaxEntries, netscape, problems);
         }
-        if (name == "feed" && (ns is FeedNamespaces.Atom10 or FeedNamespaces.Atom03 || (ns.Length == 0 && root.Attribute("version") is not null)))
+        // A <feed> in no namespace is read as Atom: with version="0.3" it is old Atom, without it a careless one.
+        if (name == "feed" && (ns is FeedNamespaces.Atom10 or FeedNamespaces.Atom03 || ns.Length == 0))
             return AtomReader.Read(root, documentUri, limits.MaxEntries, problems);
         if (name == "entry" && ns == FeedNamespaces.Atom10)
             return AtomReader.ReadEntryDocument(root, documentUri);

@@ -43,6 +43,7 @@ internal static class JsonFeedReader
                 items = items.Take(maxEntries).ToList();
             }
             var homePage = XmlFeedReading.Resolve(String(root, "home_page_url"), baseUri);
+            var feedAuthors = Authors(root);
             var links = new List<FeedLink>();
             if (homePage is not null) links.Add(new FeedLink(homePage, "alternate"));
             if (XmlFeedReading.Resolve(String(root, "feed_url"), baseUri) is { } self) links.Add(new FeedLink(self, "self"));
@@ -55,15 +56,15 @@ internal static class JsonFeedReader
                 Links = links,
                 Description = String(root, "description") is { } description ? new FeedText(description, FeedTextType.Text) : null,
                 Language = language,
-                Authors = Authors(root),
+                Authors = feedAuthors,
                 Icon = XmlFeedReading.Resolve(String(root, "favicon"), baseUri),
                 ImageUrl = XmlFeedReading.Resolve(String(root, "icon"), baseUri),
-                Entries = items.Where(i => i.ValueKind == JsonValueKind.Object).Select(i => Entry(i, baseUri, language)).ToList(),
+                Entries = items.Where(i => i.ValueKind == JsonValueKind.Object).Select(i => Entry(i, baseUri, language, feedAuthors)).ToList(),
             };
         }
     }
 
-    private static FeedEntry Entry(JsonElement item, Uri? baseUri, string? feedLanguage)
+    private static FeedEntry Entry(JsonElement item, Uri? baseUri, string? feedLanguage, List<FeedPerson> feedAuthors)
     {
         var contents = new List<FeedText>();
         if (String(item, "content_html") is { } html) contents.Add(new FeedText(html, FeedTextType.Html, MediaType: "text/html"));
@@ -88,7 +89,7 @@ internal static class JsonFeedReader
             PublishedText = published,
             Updated = FeedDates.Parse(modified),
             UpdatedText = modified,
-            Authors = Authors(item),
+            Authors = Authors(item) is { Count: > 0 } own ? own : feedAuthors, // items inherit the feed's authors
             Categories = item.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
                 ? tags.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => new FeedCategory(t.GetString()!)).ToList()
                 : [],

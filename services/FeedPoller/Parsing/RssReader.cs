@@ -21,14 +21,10 @@ internal static class RssReader
         var format = isRdf ? RdfFormat(root) : RssFormat(root, netscapeDoctype);
 
         var channel = Child(root, "channel", own) ?? (isRdf ? null : root.Name.LocalName == "channel" ? root : null);
-        if (channel is null)
-        {
-            if (!isRdf) throw new FeedFormatException("RSS feed has no <channel>");
-            problems.Add("RSS 1.0 feed has no <channel>");
-        }
+        // A feed without a channel is empty, not broken: readers (feedparser among them) accept it.
 
         // RSS 1.0 keeps items (and image, textinput) beside the channel; some RSS 2.0 feeds put them there too.
-        var itemParent = isRdf ? root : channel!;
+        var itemParent = isRdf || channel is null ? root : channel;
         var items = Children(itemParent, "item", own).ToList();
         if (!isRdf && items.Count == 0) items = Children(root, "item", own).ToList();
         if (items.Count > maxEntries)
@@ -50,10 +46,11 @@ internal static class RssReader
         if (channelLink is not null) links.Add(new FeedLink(channelLink));
         links.AddRange(atomLinks.Where(l => l.Href != channelLink || l.Rel is not (null or "alternate")));
 
-        var pubDate = Text(Child(scope, "pubDate", own)) ?? Text(Child(scope, "date", DcNs));
-        var lastBuild = Text(Child(scope, "lastBuildDate", own)) ?? Text(Child(scope, "modified", DcTermsNs));
+        var pubDate = Text(Child(scope, "pubDate", own));
+        var lastBuild = Text(Child(scope, "lastBuildDate", own)) ?? Text(Child(scope, "date", DcNs)) ?? Text(Child(scope, "modified", DcTermsNs));
         var ttl = XmlFeedReading.Long(Text(Child(scope, "ttl", own)));
-        var image = Child(scope, "image", own) ?? (isRdf ? Child(root, "image", own) : null);
+        // RSS 1.0 points to its image from the channel and describes it beside the channel.
+        var image = Children(scope, "image", own).Concat(isRdf ? Children(root, "image", own) : []).FirstOrDefault(i => Child(i, "url", own) is not null);
 
         return new FeedDocument
         {
@@ -65,8 +62,8 @@ internal static class RssReader
             Language = language,
             Published = FeedDates.Parse(pubDate),
             PublishedText = pubDate,
-            Updated = FeedDates.Parse(lastBuild) ?? (isRdf ? FeedDates.Parse(pubDate) : null),
-            UpdatedText = lastBuild ?? (isRdf ? pubDate : null),
+            Updated = FeedDates.Parse(lastBuild),
+            UpdatedText = lastBuild,
             Authors = new[] { Text(Child(scope, "managingEditor", own)), Text(Child(scope, "creator", DcNs)), Text(Child(scope, "author", ItunesNs)) }
                 .Select(Person).OfType<FeedPerson>().ToList(),
             Categories = Categories(scope, own),
@@ -122,7 +119,8 @@ internal static class RssReader
                           ?? TextOf(Child(item, "description", DcNs));
 
         var published = Text(Child(item, "pubDate", own)) ?? Text(Child(item, "date", DcNs)) ?? Text(Child(item, "issued", DcTermsNs)) ?? Text(Child(item, "created", DcTermsNs));
-        var updated = Text(Child(item, "modified", DcTermsNs)) ?? Text(Child(item, "updated", AtomNs));
+        // Dublin Core's date is the item's date of record: its publication date for readers, its update date for feedparser.
+        var updated = Text(Child(item, "modified", DcTermsNs)) ?? Text(Child(item, "updated", AtomNs)) ?? Text(Child(item, "date", DcNs));
         var source = Child(item, "source", own);
 
         var authors = Children(item, "author", own).Select(a => Person(Text(a)))
@@ -157,6 +155,8 @@ internal static class RssReader
         if (element is null) return null;
         if (element.Elements().Any() && element.Elements().All(e => e.Name.Namespace == XhtmlNs))
             return new FeedText(InnerXhtml(element), FeedTextType.Xhtml, LanguageOf(element));
+        // Unescaped markup inside a description is HTML the publisher forgot to escape: keep it as HTML.
+        if (element.HasElements) return new FeedText(InnerXhtml(element), FeedTextType.Html, LanguageOf(element));
         return Text(element) is { } value ? new FeedText(value, FeedTextType.Html, LanguageOf(element)) : null;
     }
 
@@ -177,7 +177,7 @@ internal static class RssReader
 
     private static FeedFormat RssFormat(XElement root, bool netscapeDoctype) => Attribute(root, "version") switch
     {
-        "2.0" or "2.00" or "2" => FeedFormat.Rss20,
+        { } v when v.StartsWith('2') => FeedFormat.Rss20,
         "0.91" => netscapeDoctype ? FeedFormat.Rss091Netscape : FeedFormat.Rss091Userland,
         "0.92" => FeedFormat.Rss092,
         "0.93" => FeedFormat.Rss093,
@@ -187,5 +187,5 @@ internal static class RssReader
     };
 
     private static FeedFormat RdfFormat(XElement root) =>
-        root.Elements().Any(e => e.Name.Namespace == Rss090) ? FeedFormat.Rss090 : FeedFormat.Rss10;
+        root.GetDefaultNamespace() == Rss090 || root.Elements().Any(e => e.Name.Namespace == Rss090) ? FeedFormat.Rss090 : FeedFormat.Rss10;
 }

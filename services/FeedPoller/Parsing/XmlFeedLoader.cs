@@ -186,7 +186,7 @@ public static partial class XmlFeedLoader
         {
             output.Append(match.Value);
         }
-        else if (HtmlEntityProvider.Resolver.GetSymbol(name) is { Length: > 0 } symbol)
+        else if ((HtmlEntityProvider.Resolver.GetSymbol(name + ";") ?? HtmlEntityProvider.Resolver.GetSymbol(name)) is { Length: > 0 } symbol)
         {
             foreach (var rune in symbol.EnumerateRunes()) output.Append("&#").Append(rune.Value).Append(';');
         }
