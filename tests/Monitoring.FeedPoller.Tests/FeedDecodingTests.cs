@@ -97,4 +97,31 @@ public sealed class FeedDecodingTests
         Assert.Equal("Ok ✓", feed.Title!.ToPlainText());
         Assert.Contains(feed.Problems, p => p.Contains("bogus-8"));
     }
+
+    /// <summary>What a careless crawler makes of UTF-8: its bytes read as windows-1252 (undefined bytes kept as C1 characters).</summary>
+    private static string DoubleEncoded(string text) => string.Concat(Encoding.UTF8.GetBytes(text).Select(b =>
+        b is >= 0x80 and <= 0x9F && Encoding.GetEncoding(1252).GetString([b]) is { Length: 1 } s && s[0] != '?' && s[0] != '\uFFFD' ? s[0] : (char)b));
+
+    [Theory]
+    [InlineData("В Москве прошли учения флота")]
+    [InlineData("Les forces armées françaises — communiqué « officiel »")]
+    [InlineData("Die Bundeswehr übt in Litauen – Grüße aus Vilnius")]
+    public void Double_encoded_utf8_is_repaired(string original)
+    {
+        var broken = DoubleEncoded(original);
+        Assert.NotEqual(original, broken);
+        var feed = FeedParser.Parse(Encoding.UTF8.GetBytes($"<rss><channel><title>{broken}</title></channel></rss>"));
+        Assert.Equal(original, feed.Title!.Value);
+    }
+
+    [Fact]
+    public void Windows_1252_punctuation_written_as_control_characters_is_repaired() =>
+        Assert.Equal("don’t — “quoted”", TextRepair.Repair("don\u0092t \u0097 \u0093quoted\u0094"));
+
+    [Theory]
+    [InlineData("Zürich, São Paulo, Ærø, Ñandú, naïve café, Ölçü, Šibenik, Čačak")]
+    [InlineData("ÂÃÄÅ are letters of their own, and so is ô")]
+    [InlineData("Fish & Chips & café\u00a0… and naïve ¡olé!")]
+    [InlineData("Москва, 東京, القاهرة")]
+    public void Correct_text_is_left_alone(string text) => Assert.Equal(text, TextRepair.Repair(text));
 }

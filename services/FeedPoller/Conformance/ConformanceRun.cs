@@ -31,13 +31,13 @@ public sealed record ParseOutcome(FeedDocument? Document, string? Error, bool Cr
     public static ParseOutcome Of(string path, string? contentType = null) =>
         File.Exists(path) ? Of(File.ReadAllBytes(path), contentType, path) : new ParseOutcome(null, $"{path} does not exist", false, false);
 
-    public static ParseOutcome Of(byte[] bytes, string? contentType, string path)
+    public static ParseOutcome Of(byte[] bytes, string? contentType, string path, string? contentLanguage = null)
     {
         var parse = Task.Run(() =>
         {
             try
             {
-                return new ParseOutcome(FeedParser.Parse(bytes, contentType, new Uri(Path.GetFullPath(path))), null, false, false);
+                return new ParseOutcome(FeedParser.Parse(bytes, contentType, new Uri(Path.GetFullPath(path)), contentLanguage: contentLanguage), null, false, false);
             }
             catch (FeedFormatException e)
             {

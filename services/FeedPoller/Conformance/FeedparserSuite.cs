@@ -25,7 +25,8 @@ public sealed partial class FeedparserSuite : IConformanceSuite
             var expect = ExpectLine().Match(header);
             if (!expect.Success) continue;
             var contentType = HeaderLine().Match(header) is { Success: true } h ? h.Groups[1].Value.Trim() : null;
-            var outcome = ParseOutcome.Of(bytes, contentType, file);
+            var contentLanguage = LanguageLine().Match(header) is { Success: true } l ? l.Groups[1].Value.Trim() : null;
+            var outcome = ParseOutcome.Of(bytes, contentType, file, contentLanguage);
             if (outcome.Crashed || outcome.Hung)
             {
                 yield return new Expectation(name, expect.Groups[1].Value, false, Detail: outcome.Error);
@@ -246,4 +247,7 @@ public sealed partial class FeedparserSuite : IConformanceSuite
 
     [GeneratedRegex(@"^\s*Header:\s*Content-type:\s*(.+?)\s*$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex HeaderLine();
+
+    [GeneratedRegex(@"^\s*Header:\s*Content-Language:\s*(.+?)\s*$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex LanguageLine();
 }

@@ -101,7 +101,8 @@ public sealed class FeedFetcher(HttpClient http, FetchLimits limits, string user
 
             var body = await ReadBodyAsync(response, ct);
             return new FetchResult(FetchOutcome.Fetched, body, response.Content.Headers.ContentType?.ToString(), url, status,
-                response.Headers.ETag?.ToString(), Header(response, "Last-Modified"), cache, permanent);
+                response.Headers.ETag?.ToString(), Header(response, "Last-Modified"), cache, permanent,
+                response.Content.Headers.ContentLanguage.FirstOrDefault());
         }
     }
 

@@ -33,7 +33,8 @@ public sealed record FetchResult(
     string? ETag,
     string? LastModified,
     CacheHints Cache,
-    Uri? PermanentRedirect = null);
+    Uri? PermanentRedirect = null,
+    string? ContentLanguage = null);
 
 public enum FetchFailure { Refused, Network, Timeout, TooLarge, Http, RateLimited, Redirects, Decoding }
 

@@ -64,7 +64,7 @@ public sealed class FeedDocument
     public string? Link { get; init; }
     public IReadOnlyList<FeedLink> Links { get; init; } = [];
     public FeedText? Description { get; init; }
-    public string? Language { get; init; }
+    public string? Language { get; set; }
     public DateTimeOffset? Published { get; init; }
     public string? PublishedText { get; init; }
     public DateTimeOffset? Updated { get; init; }

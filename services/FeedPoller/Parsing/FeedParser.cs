@@ -15,7 +15,9 @@ public sealed record ParseLimits(int MaxEntries = 2_000, long MaxCharacters = 32
 /// </summary>
 public static class FeedParser
 {
-    public static FeedDocument Parse(ReadOnlySpan<byte> bytes, string? contentType = null, Uri? documentUri = null, ParseLimits? limits = null)
+    /// <param name="contentLanguage">The HTTP Content-Language, the feed's language when the feed itself does not say.</param>
+    public static FeedDocument Parse(ReadOnlySpan<byte> bytes, string? contentType = null, Uri? documentUri = null, ParseLimits? limits = null,
+        string? contentLanguage = null)
     {
         limits ??= ParseLimits.Default;
         if (bytes.Length == 0) throw new FeedFormatException("feed is empty");
@@ -27,6 +29,7 @@ public static class FeedParser
         {
             var document = ParseText(decoded.Text, documentUri, limits, problems);
             document.Encoding = decoded.Encoding;
+            if (document.Language is null && !string.IsNullOrWhiteSpace(contentLanguage)) document.Language = contentLanguage.Split(',')[0].Trim();
             document.Problems.AddRange(problems);
             return document;
         }

@@ -125,6 +125,6 @@ internal static class JsonFeedReader
             JsonValueKind.Number => value.GetRawText(),
             _ => null,
         };
-        return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+        return string.IsNullOrWhiteSpace(text) ? null : TextRepair.Repair(text.Trim());
     }
 }

@@ -34,7 +34,7 @@ public static class ParseCommand
                 : new Uri(Path.GetFullPath(target.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? new Uri(target).LocalPath : target));
             using var http = GuardedConnections.CreateClient(policy, limits);
             var fetched = await new FeedFetcher(http, limits, FeedFetcher.DefaultUserAgent).FetchAsync(uri, null, null, allowFile: true, CancellationToken.None);
-            var feed = FeedParser.Parse(fetched.Body, fetched.ContentType, fetched.FinalUrl);
+            var feed = FeedParser.Parse(fetched.Body, fetched.ContentType, fetched.FinalUrl, contentLanguage: fetched.ContentLanguage);
             await output.WriteLineAsync(JsonSerializer.Serialize(new
             {
                 title = feed.Title?.ToPlainText(),

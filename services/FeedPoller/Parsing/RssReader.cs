@@ -112,6 +112,9 @@ internal static class RssReader
             if (Text(encoded) is { } html) contents.Add(new FeedText(html, FeedTextType.Html, LanguageOf(encoded), MediaType: "text/html"));
         }
         if (Child(item, "body", XhtmlNs) is { } body) contents.Add(new FeedText(InnerXhtml(body), FeedTextType.Xhtml, MediaType: "application/xhtml+xml"));
+        // Older full-text conventions some publishers still use: <fullitem> and a plain <summary> beside <description>.
+        foreach (var element in Children(item, "fullitem", own).Concat(Children(item, "summary", own)))
+            if (TextOf(element) is { } full) contents.Add(full with { MediaType = "text/html" });
 
         var description = TextOf(Child(item, "description", own))
                           ?? TextOf(Child(item, "summary", ItunesNs))

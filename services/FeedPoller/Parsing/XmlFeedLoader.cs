@@ -70,7 +70,24 @@ public static partial class XmlFeedLoader
             context = new XmlParserContext(names, namespaces, null, XmlSpace.None);
         }
         using var reader = XmlReader.Create(new StringReader(text), settings, context);
-        return XDocument.Load(reader, LoadOptions.PreserveWhitespace);
+        var document = XDocument.Load(reader, LoadOptions.PreserveWhitespace);
+        RepairText(document);
+        return document;
+    }
+
+    /// <summary>Mis-encoded text (see <see cref="TextRepair"/>) in every text node and attribute.</summary>
+    private static void RepairText(XDocument document)
+    {
+        foreach (var node in document.DescendantNodes().OfType<XText>())
+        {
+            var repaired = TextRepair.Repair(node.Value);
+            if (!ReferenceEquals(repaired, node.Value)) node.Value = repaired;
+        }
+        foreach (var attribute in document.Descendants().SelectMany(e => e.Attributes()))
+        {
+            var repaired = TextRepair.Repair(attribute.Value);
+            if (!ReferenceEquals(repaired, attribute.Value)) attribute.Value = repaired;
+        }
     }
 
     /// <summary>Drops what comes before the first tag (whitespace, a stray BOM) and XML declarations that are not first.</summary>

@@ -53,7 +53,7 @@ public sealed class FeedPolling(
                 }, interval, DeduplicationResult.Empty, FeedHistoryEntry.NotModified, fetched.StatusCode, null, ct);
             }
 
-            var document = FeedParser.Parse(fetched.Body, fetched.ContentType, fetched.FinalUrl);
+            var document = FeedParser.Parse(fetched.Body, fetched.ContentType, fetched.FinalUrl, contentLanguage: fetched.ContentLanguage);
             var language = feed.Language ?? document.Language;
             var drafts = document.Entries.Select(e => ArticleDraft.From(e, language)).OfType<ArticleDraft>().ToList();
             var (known, seen) = await store.LookupAsync(feed.Id, drafts, ct);
