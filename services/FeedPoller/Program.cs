@@ -13,8 +13,8 @@ switch (args)
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("monitoring-feedpoller", "http://127.0.0.1:5081");
-builder.AddFeedPoller();
 builder.AddMonitoringBus(_ => { });
+builder.AddFeedPoller();
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -28,6 +28,10 @@ public static class HtmlText
 
     private static readonly HtmlParserOptions Options = new() { IsScripting = false, IsNotConsumingCharacterReferences = false };
 
+    /// <summary>One parser per thread: creating one builds a browsing context, which costs more than parsing a summary.</summary>
+    [ThreadStatic]
+    private static HtmlParser? _parser;
+
     /// <summary>
     /// Deeper nesting than this takes the linear path: the HTML5 tree builder's cost grows with the square of the depth
     /// (200,000 nested divs take minutes), which a hostile feed must not be able to buy with a megabyte.
@@ -40,7 +44,7 @@ public static class HtmlText
         if (html.IndexOfAny(['<', '&']) < 0) return CollapseWhitespace(html);
         if (NestingDepth(html) > MaxTreeDepth) return FlatText(html);
 
-        var parser = new HtmlParser(Options);
+        var parser = _parser ??= new HtmlParser(Options);
         using var document = parser.ParseDocument(html);
         var text = new StringBuilder(html.Length);
         // Iterative walk: a hostile document nested a million levels deep must not overflow the stack.

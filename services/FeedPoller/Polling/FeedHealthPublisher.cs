@@ -31,11 +31,13 @@ public sealed class FeedHealthPublisher : BackgroundService
     {
         await foreach (var health in _pending.Reader.ReadAllAsync(stoppingToken))
         {
+            // Not cancelled by shutdown: a publish under way finishes (the bus stops after this service), bounded in time.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
-                await _bus.Publish(health, stoppingToken);
+                await _bus.Publish(health, timeout.Token);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 FeedPollerLog.HealthPublishFailed(_logger, health.FeedUrl, e.Message);
             }
