@@ -27,5 +27,10 @@ public sealed record ArticleDraft(string Id, string ContentHash, string Title, s
             entry.Id);
     }
 
-    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
+    private static string Truncate(string value, int length)
+    {
+        if (value.Length <= length) return value;
+        if (char.IsHighSurrogate(value[length - 1])) length--; // never cut a character in half
+        return value[..length];
+    }
 }
