@@ -40,7 +40,7 @@ public static partial class FeedDates
         var trimmed = text.Trim();
         try
         {
-            return Iso8601(trimmed) ?? Rfc822(trimmed) ?? Fallback(trimmed);
+            return Iso8601(trimmed) ?? Rfc1123(trimmed) ?? Rfc822(trimmed) ?? Fallback(trimmed);
         }
         catch (ArgumentException)
         {
@@ -65,6 +65,16 @@ public static partial class FeedDates
         var value = new DateTimeOffset(year, month, day, clampedHour, minute, clampedSecond, offset.Value)
             .AddDays(carryDay).AddTicks((long)(fraction * TimeSpan.TicksPerSecond));
         return value.ToUniversalTime();
+    }
+
+    /// <summary>The well-formed RFC 1123 date most feeds write ("Fri, 01 Nov 2024 09:30:00 GMT" or "+0000"), without tokenizing.</summary>
+    private static DateTimeOffset? Rfc1123(string text)
+    {
+        if (DateTimeOffset.TryParseExact(text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var gmt)) return gmt.ToUniversalTime();
+        if (text.Length == 31 && text[3] == ',' && text[25] is '+' or '-'
+            && DateTimeOffset.TryParseExact(text.Insert(29, ":"), "ddd, dd MMM yyyy HH:mm:ss zzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var offset))
+            return offset.ToUniversalTime();
+        return null;
     }
 
     private static DateTimeOffset? Rfc822(string text)
