@@ -24,7 +24,7 @@ public sealed record FeedPollerOptions
     public static FeedPollerOptions From(IConfiguration configuration, IHostEnvironment environment)
     {
         var feedsFile = configuration["MONITORING_FEEDS_FILE"];
-        if (string.IsNullOrWhiteSpace(feedsFile)) feedsFile = Path.Combine(environment.ContentRootPath, "..", "..", "deploy", "feeds.opml");
+        if (string.IsNullOrWhiteSpace(feedsFile)) feedsFile = DefaultFeedsFile(environment.ContentRootPath);
         var min = Seconds(configuration, "MONITORING_POLL_MIN_SECONDS") ?? PollBounds.Default.Min;
         var max = Seconds(configuration, "MONITORING_POLL_MAX_SECONDS") ?? (min > PollBounds.Default.Max ? min : PollBounds.Default.Max);
         if (max < min) throw new InvalidOperationException($"MONITORING_POLL_MAX_SECONDS ({max.TotalSeconds}) is below MONITORING_POLL_MIN_SECONDS ({min.TotalSeconds})");
@@ -44,6 +44,20 @@ public sealed record FeedPollerOptions
                 TotalTimeout = Seconds(configuration, "MONITORING_FETCH_TIMEOUT_SECONDS") ?? defaults.TotalTimeout,
             },
         };
+    }
+
+    /// <summary>deploy/feeds.opml of the checkout the service runs from, found above its content root or its binaries.</summary>
+    private static string DefaultFeedsFile(string contentRoot)
+    {
+        foreach (var start in new[] { contentRoot, AppContext.BaseDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, "deploy", "feeds.opml");
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return Path.Combine(contentRoot, "deploy", "feeds.opml");
     }
 
     private static TimeSpan? Seconds(IConfiguration configuration, string name) =>
