@@ -266,4 +266,34 @@ public sealed class FeedPollingTests
         Assert.Equal(1, failing.ConsecutiveFailures);
         Assert.Equal(1, failing.ArticlesPublished);
     }
+
+    [Fact]
+    public async Task The_operators_list_is_synced_at_start_and_a_feed_removed_through_the_api_stays_removed()
+    {
+        var folder = Directory.CreateTempSubdirectory("opml-sync").FullName;
+        try
+        {
+            var list = Path.Combine(folder, "feeds.opml");
+            static string Opml(params string[] urls) =>
+                "<opml version=\"2.0\"><body>" + string.Concat(urls.Select(u => $"<outline text=\"{u}\" xmlUrl=\"{u}\"/>")) + "</body></opml>";
+            await File.WriteAllTextAsync(list, Opml("https://a.example/rss", "https://b.example/rss", "https://c.example/rss"));
+            await using var poller = await PollerHarness.StartAsync(list);
+            Assert.Equal(3, poller.Registry.Feeds.Count);
+            var a = poller.Registry.Feeds.Single(f => f.Url.Host == "a.example");
+            Assert.Equal(FeedOrigin.List, a.Origin);
+
+            await poller.Registry.RemoveAsync(a.Id, CancellationToken.None);
+            await File.WriteAllTextAsync(list, Opml("https://a.example/rss", "https://b.example/rss", "https://d.example/rss"));
+            await poller.RestartAsync();
+
+            Assert.Equal(["b.example", "d.example"], poller.Registry.Feeds.Select(f => f.Url.Host).Order());
+            var history = await poller.Store.HistoryAsync(FeedRecord.IdFor(new Uri("https://c.example/rss")), 5, CancellationToken.None);
+            Assert.Equal(FeedHistoryEntry.Removed, history[0].Kind);
+            Assert.Contains("no longer in the feed list", history[0].Detail);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
