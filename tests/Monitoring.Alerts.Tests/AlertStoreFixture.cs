@@ -1,6 +1,5 @@
 using JasperFx.Events.Daemon;
 using Marten;
-using Marten.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -69,7 +68,25 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<ArticleRecorder>().RecordBatchAsync(messages, CancellationToken.None);
     }
 
-    public Task WaitForProjectionsAsync() => Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+    /// <summary>
+    /// Waits until every projection and subscription has processed every event appended so far (its progress row
+    /// has reached the highest committed sequence number), reading the progress table itself.
+    /// </summary>
+    public async Task WaitForProjectionsAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var schema = _schema.Name;
+        while (true)
+        {
+            var behind = await _schema.ScalarAsync<long>(
+                $"select count(*) from {schema}.mt_event_progression p where p.name not like 'HighWater%' " +
+                $"and p.last_seq_id < (select coalesce(max(seq_id), 0) from {schema}.mt_events)");
+            var shards = await _schema.ScalarAsync<long>($"select count(*) from {schema}.mt_event_progression where name not like 'HighWater%'");
+            if (behind == 0 && shards >= 3) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{behind} of {shards} projections/subscriptions are still behind after 60 s");
+            await Task.Delay(50);
+        }
+    }
 
     public async Task DisposeAsync()
     {

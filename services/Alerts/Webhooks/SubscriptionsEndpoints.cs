@@ -56,14 +56,15 @@ public static class SubscriptionsEndpoints
         {
             var subscription = await session.LoadAsync<WebhookSubscription>(id, ct);
             if (subscription is null) return Results.NotFound(new { error = $"no subscription {id}" });
-            var deliveries = await session.Query<WebhookDelivery>().Where(d => d.SubscriptionId == id)
-                .OrderByDescending(d => d.CreatedAt).Take(RecentDeliveries).ToListAsync(ct);
+            // Counts first, the list after: a state the counts show is then never older in the list.
             var counts = new Dictionary<string, int>();
             foreach (var status in Enum.GetValues<WebhookDeliveryStatus>())
             {
                 counts[status.ToString().ToLowerInvariant()] = await session.Query<WebhookDelivery>()
                     .CountAsync(d => d.SubscriptionId == id && d.Status == status, ct);
             }
+            var deliveries = await session.Query<WebhookDelivery>().Where(d => d.SubscriptionId == id)
+                .OrderByDescending(d => d.CreatedAt).Take(RecentDeliveries).ToListAsync(ct);
             return Results.Ok(new
             {
                 subscription = View(subscription),
