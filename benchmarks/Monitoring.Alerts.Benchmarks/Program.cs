@@ -15,6 +15,7 @@ if (mode is "ingest" or "all" or "rebuild") await bench.IngestAsync(articles);
 if (mode is "bus" or "all") await bench.IngestThroughBusAsync(Math.Min(articles, 20_000));
 if (mode is "rebuild" or "all") await bench.RebuildAsync();
 if (mode is "sse" or "all") await bench.SseFanOutAsync(clients, alerts: 200);
+if (mode is "consistency") await bench.ConsistencyAsync(Option(args, "--rounds", 50));
 Console.WriteLine($"done in {total.Elapsed.TotalSeconds:0.0} s");
 return 0;
 

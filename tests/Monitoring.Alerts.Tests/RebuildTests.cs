@@ -29,8 +29,11 @@ public sealed class RebuildTests(AlertStoreFixture store) : IClassFixture<AlertS
         var live = await SnapshotAsync();
 
         var daemon = store.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
-        await daemon.RebuildProjectionAsync(AlertsModule.CountryViews, TimeSpan.FromMinutes(2), CancellationToken.None);
-        await daemon.StartAgentAsync($"{AlertsModule.CountryViews}:All", CancellationToken.None);
+        foreach (var projection in AlertsModule.CountryViews)
+        {
+            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(2), CancellationToken.None);
+            await daemon.StartAgentAsync($"{projection}:All", CancellationToken.None);
+        }
         var rebuilt = await SnapshotAsync();
 
         Assert.True(live.Count > 80, $"only {live.Count} documents to compare");
