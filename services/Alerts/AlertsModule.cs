@@ -8,6 +8,7 @@ using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
 using Monitoring.Alerts.Exchange;
+using Monitoring.Alerts.Stories;
 using Monitoring.Alerts.Webhooks;
 using Monitoring.Classification;
 using Monitoring.Hosting;
@@ -20,7 +21,8 @@ public static class AlertsModule
     /// <summary>
     /// The Marten event store in its own schema (<c>MONITORING_ALERTS_SCHEMA</c>, default <c>alerts</c>): one stream
     /// per article and per webhook subscription; the article snapshot inline; alert projections, the exchange
-    /// forwarder and the webhook dispatcher on the async daemon (<c>MONITORING_DAEMON_MODE</c>: solo or hotcold).
+    /// forwarder and the webhook dispatcher on the async daemon (<c>MONITORING_DAEMON_MODE</c>: solo or hotcold);
+    /// the story assigner behind them (<see cref="StoriesModule"/>).
     /// </summary>
     public static WebApplicationBuilder AddAlertStore(this WebApplicationBuilder builder)
     {
@@ -46,6 +48,7 @@ public static class AlertsModule
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddSingleton(WebhookOptions.From(builder.Configuration));
         builder.Services.AddHostedService<WebhookSender>();
+        builder.Services.AddStories(builder.Configuration);
         builder.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.DefaultRequestHeaders.UserAgent.ParseAdd("Monitoring-Webhooks/1.0"))
             .ConfigurePrimaryHttpMessageHandler(services =>
                 OutboundAddressPolicy.Handler(services.GetRequiredService<WebhookOptions>().AllowPrivate, maxRedirects: 0));
@@ -81,6 +84,8 @@ public static class AlertsModule
                     .Duplicate(d => d.NextAttemptAt)
                     .Duplicate(d => d.CreatedAt);
 
+                options.AddStoryModel();
+
                 options.OpenTelemetry.TrackConnections = TrackLevel.Normal;
                 options.OpenTelemetry.TrackEventCounters();
             })
@@ -89,6 +94,7 @@ public static class AlertsModule
             .ApplyAllDatabaseChangesOnStartup()
             .AddSubscriptionWithServices<AlertExchangeForwarder>(ServiceLifetime.Singleton)
             .AddSubscriptionWithServices<WebhookDispatcher>(ServiceLifetime.Singleton)
+            .AddSubscriptionWithServices<StoryExchangeForwarder>(ServiceLifetime.Singleton)
             .AddAsyncDaemon(daemonMode);
         return builder;
     }
@@ -100,6 +106,7 @@ public static class AlertsModule
         app.MapAlertStream();
         app.MapAlertReplay();
         app.MapSubscriptionsApi();
+        app.MapStoriesApi();
         return app;
     }
 }
