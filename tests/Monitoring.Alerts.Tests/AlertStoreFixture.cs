@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
+using Monitoring.Alerts.Stories;
 using Monitoring.Hosting;
 using Monitoring.Testing;
 using Bus = Monitoring.Contracts;
@@ -37,6 +39,7 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         Broker = await RabbitMqVirtualHost.CreateAsync("alerts");
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
+        if (FileLoggerProvider.FromEnvironment() is { } log) builder.Logging.AddProvider(log);
         builder.Configuration["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString;
         builder.Configuration["MONITORING_ALERTS_SCHEMA"] = _schema.Name;
         builder.Configuration["MONITORING_RABBITMQ"] = Broker.AmqpUri.ToString();
@@ -69,7 +72,35 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<ArticleRecorder>().RecordBatchAsync(messages, CancellationToken.None);
     }
 
-    public Task WaitForProjectionsAsync() => Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+    /// <summary>
+    /// Waits until every event is assigned to stories and every projection has caught up, story events included
+    /// (the assigner appends them after the articles, so this settles in a few rounds).
+    /// </summary>
+    public async Task WaitForProjectionsAsync()
+    {
+        var feed = Services.GetRequiredService<AlertFeedReader>();
+        var stories = Services.GetRequiredService<StoryProgress>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+            var last = await LastSequenceAsync();
+            if (await feed.HighWaterMarkAsync(CancellationToken.None) >= last && await stories.AssignedAsync(CancellationToken.None) >= last)
+            {
+                await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+                if (await LastSequenceAsync() == last) return;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("stories and projections did not catch up within 90 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<long> LastSequenceAsync()
+    {
+        await using var command = Services.GetRequiredService<Npgsql.NpgsqlDataSource>()
+            .CreateCommand($"select coalesce(max(seq_id), 0) from {_schema.Name}.mt_events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
     public async Task DisposeAsync()
     {

@@ -32,14 +32,17 @@ public sealed class AmqpTestQueue : IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<AmqpTestQueue> BindAsync(Uri amqpUri, params string[] bindingKeys)
+    public static Task<AmqpTestQueue> BindAsync(Uri amqpUri, params string[] bindingKeys) => BindToAsync(amqpUri, Exchange, bindingKeys);
+
+    /// <summary>A queue bound to another topic exchange (e.g. <c>monitoring.stories</c>).</summary>
+    public static async Task<AmqpTestQueue> BindToAsync(Uri amqpUri, string exchange, params string[] bindingKeys)
     {
         var connection = await new ConnectionFactory { Uri = amqpUri }.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Topic, durable: true, autoDelete: false);
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, autoDelete: false);
         var name = TestServers.UniqueName("q");
         await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false);
-        foreach (var key in bindingKeys) await channel.QueueBindAsync(name, Exchange, key);
+        foreach (var key in bindingKeys) await channel.QueueBindAsync(name, exchange, key);
         return new AmqpTestQueue(connection, channel, name);
     }
 

@@ -15,9 +15,11 @@ namespace Monitoring.Alerts.Stories;
 /// What story matching compares of an article: a MinHash signature of its normalised text (stemmed words and word
 /// pairs, stop words removed, in its language) and its anchors — names (<c>@</c> + a phonetic key of the name
 /// transliterated to Latin, so Зеленский, Selenskyj and ゼレンスキー meet) and numbers (<c>#</c> + the value, so
-/// "1,500", "1.500" and "1500" meet). Anchors are sorted (ordinal) and distinct.
+/// "1,500", "1.500" and "1500" meet; times as <c>#h:mm</c>). Anchors are sorted (ordinal) and distinct.
+/// <see cref="Bridges"/> are keys of every word of caseless scripts (Arabic, Devanagari, Hangul, ...), where no capital
+/// letter tells a name: they only bridge to other scripts (بيشاور meets Peshawar), never compare within a language.
 /// </summary>
-public sealed record ArticleFingerprint(string Language, uint[] MinHash, int Shingles, string[] Anchors)
+public sealed record ArticleFingerprint(string Language, uint[] MinHash, int Shingles, string[] Anchors, string[] Bridges)
 {
     public const int Bands = 21;
     public const int Rows = 3;
@@ -108,7 +110,8 @@ public sealed class ArticleFingerprinter
                 if (value < signature[i]) signature[i] = value;
             }
         }
-        return new ArticleFingerprint(language, signature, shingles.Count, Anchors(content));
+        var (anchors, bridges) = Anchors(content);
+        return new ArticleFingerprint(language, signature, shingles.Count, anchors, bridges);
     }
 
     /// <summary>Hashes of the analysed words and of adjacent word pairs.</summary>
@@ -132,10 +135,11 @@ public sealed class ArticleFingerprinter
         return shingles;
     }
 
-    /// <summary>Names and numbers of the text, as anchors.</summary>
-    public static string[] Anchors(string content)
+    /// <summary>Names and numbers of the text, as anchors, and the bridge keys of its caseless words.</summary>
+    public static (string[] Anchors, string[] Bridges) Anchors(string content)
     {
         var anchors = new SortedSet<string>(StringComparer.Ordinal);
+        var bridges = new SortedSet<string>(StringComparer.Ordinal);
         var i = 0;
         while (i < content.Length)
         {
@@ -144,6 +148,7 @@ public sealed class ArticleFingerprinter
             {
                 var end = NumberEnd(content, i);
                 if (NumberAnchor(content.AsSpan(i, end - i)) is { } number) anchors.Add(number);
+                if (TimeAnchor(content, i, end) is { } time) anchors.Add(time);
                 i = end;
             }
             else if (char.IsLetter(c))
@@ -151,12 +156,33 @@ public sealed class ArticleFingerprinter
                 var end = i;
                 while (end < content.Length && (char.IsLetter(content[end]) || CharUnicodeInfo.GetUnicodeCategory(content[end]) is
                            UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark)) end++;
-                AddNames(content.AsSpan(i, end - i), anchors);
+                AddNames(content.AsSpan(i, end - i), anchors, bridges);
                 i = end;
             }
             else i++;
         }
-        return anchors.ToArray();
+        bridges.ExceptWith(anchors);
+        return (anchors.ToArray(), bridges.ToArray());
+    }
+
+    /// <summary>A clock time, <c>7:12</c> or (as many languages write it) <c>7.12</c>, as <c>#7:12</c>.</summary>
+    private static string? TimeAnchor(string content, int start, int end)
+    {
+        var text = content.AsSpan(start, end - start);
+        var separator = text.IndexOfAny('.', ':');
+        if (separator < 0 && end + 2 < content.Length && content[end] == ':' && char.IsAsciiDigit(content[end + 1]) && char.IsAsciiDigit(content[end + 2]))
+        {
+            var minutes = content.AsSpan(end + 1, 2);
+            if (end + 3 < content.Length && char.IsDigit(content[end + 3])) return null;
+            return Time(text, minutes);
+        }
+        if (separator <= 0 || text.Length - separator != 3 || text[(separator + 1)..].IndexOfAny('.', ':') >= 0) return null;
+        return Time(text[..separator], text[(separator + 1)..]);
+
+        static string? Time(ReadOnlySpan<char> hours, ReadOnlySpan<char> minutes) =>
+            hours.Length is 1 or 2 && int.TryParse(hours, out var h) && h <= 23 && int.TryParse(minutes, out var m) && m <= 59
+                ? $"#{h}:{m:00}"
+                : null;
     }
 
     private static int NumberEnd(string content, int start)
@@ -209,13 +235,18 @@ public sealed class ArticleFingerprinter
 
     /// <summary>
     /// Capitalised words of cased scripts (Latin, Cyrillic, Greek, ...) and katakana runs are names; their phonetic key
-    /// is the anchor. Caseless scripts have no cheap sign of a name, so they give numbers only.
+    /// is the anchor. Words of caseless scripts other than CJK give bridge keys.
     /// </summary>
-    private static void AddNames(ReadOnlySpan<char> word, SortedSet<string> anchors)
+    private static void AddNames(ReadOnlySpan<char> word, SortedSet<string> anchors, SortedSet<string> bridges)
     {
         if (char.IsUpper(word[0]))
         {
             if (NameKey(word) is { } key) anchors.Add("@" + key);
+            return;
+        }
+        if (!char.IsLower(word[0]) && word.Length >= 3 && !IsCjk(word[0]))
+        {
+            if (NameKey(word) is { } key) bridges.Add("@" + key);
             return;
         }
         var start = -1;
@@ -284,6 +315,9 @@ public sealed class ArticleFingerprinter
         }
         return k >= 3 ? new string(key[..k]) : null;
     }
+
+    /// <summary>Han and kana: no spaces between words, so a run of them is a phrase, not a name.</summary>
+    private static bool IsCjk(char c) => c is >= '\u3040' and <= '\u30FF' or >= '\u3400' and <= '\u9FFF' or >= '\uF900' and <= '\uFAFF';
 
     /// <summary>SplitMix64's finaliser: a fast, well-mixed 64-bit permutation.</summary>
     public static ulong Mix(ulong z)

@@ -22,9 +22,10 @@ public sealed record StoryMemoryChanges(
 /// so a restarted or replayed assigner makes the decisions the live one made.
 /// <para>
 /// An article that alerts is compared against the recent members of open stories that LSH over its MinHash signature
-/// or its rarer anchors turn up: a near-duplicate text in its language joins at once; otherwise it needs a shared
-/// topic and a shared primary country, and enough shared names and numbers (weighted by rarity among open stories) —
-/// with related text in its language, or within a closer time window across languages. Failing all, it starts a story.
+/// or its rarer anchors turn up. It needs a shared topic and a country one of them is about; then a near-duplicate text
+/// in its language joins at once; otherwise it needs enough shared names, numbers and countries (weighted by rarity
+/// among open stories) and no conflicting figures — with related text in its language, or within a closer time window
+/// across languages. Failing all, it starts a story.
 /// </para>
 /// </summary>
 public sealed class StoryEngine
@@ -43,6 +44,7 @@ public sealed class StoryEngine
     private readonly Dictionary<string, List<MemberRef>> _postings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, int>> _storyAnchors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
+    private readonly Dictionary<StoryMember, MemberKeys> _keys = new(ReferenceEqualityComparer.Instance);
     private readonly SortedSet<(DateTimeOffset LastSeen, long Sequence, string Id)> _expiry = [];
     private readonly Dictionary<string, StoryBaselineCell> _cells = new(StringComparer.Ordinal);
 
@@ -142,7 +144,7 @@ public sealed class StoryEngine
         var (story, member) = membership;
         var previous = Summarise(story).Alert;
         member.Active = false;
-        if (member.Fingerprint is not null) Unindex(story, member);
+        if (member.Fingerprint is not null && _open.ContainsKey(story.Id)) Unindex(story, member);
         member.Fingerprint = null;
         MarkArticle(member.ArticleId, story.Id, active: false);
         Changed(story);
@@ -163,9 +165,11 @@ public sealed class StoryEngine
         member.Mentioned = e.Countries.Select(c => c.Code).ToList();
         if (input.Fingerprint is { } fingerprint && member.Fingerprint is not null)
         {
-            Unindex(story, member);
+            // Only open stories are indexed; a closed one just keeps the new fingerprint.
+            var open = _open.ContainsKey(story.Id);
+            if (open) Unindex(story, member);
             member.Fingerprint = fingerprint;
-            Index(story, member);
+            if (open) Index(story, member);
         }
         Changed(story);
         if (unchanged) return [];
@@ -232,7 +236,7 @@ public sealed class StoryEngine
             foreach (var candidate in bucket)
                 if (seen.Add(candidate.Member)) candidates.Add(candidate);
         }
-        foreach (var anchor in fingerprint.Anchors)
+        foreach (var anchor in fingerprint.Anchors.Concat(fingerprint.Bridges))
         {
             if (!_postings.TryGetValue(anchor, out var posting) || posting.Count > MaxPostings) continue;
             foreach (var candidate in posting)
@@ -243,72 +247,123 @@ public sealed class StoryEngine
             : a.Member.Position.CompareTo(b.Member.Position));
 
         Match? best = null;
-        var articleWeight = -1.0;
+        var articleKeys = KeysOf(article);
         foreach (var (story, member) in candidates)
         {
-            if (Score(article, member, ref articleWeight) is not { } evidence) continue;
+            if (Score(article, articleKeys, member) is not { } evidence) continue;
             if (best is null || evidence.Score > best.Score) best = new Match(story, member, evidence.Score, evidence);
         }
         return best;
     }
 
+    /// <summary>What an article is compared on: names, numbers and countries within its language; plus bridge words across.</summary>
+    private sealed record MemberKeys(string[] Same, string[] All);
+
+    private static MemberKeys KeysOf(StoryMember member)
+    {
+        var fingerprint = member.Fingerprint!;
+        var countries = member.Mentioned.Select(c => "c:" + c);
+        var same = fingerprint.Anchors.Concat(countries).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var all = same.Concat(fingerprint.Bridges).Distinct().Order(StringComparer.Ordinal).ToArray();
+        return new MemberKeys(same, all);
+    }
+
     /// <summary>How well an article matches one member, or null when it does not.</summary>
-    private StoryMatch? Score(StoryMember article, StoryMember member, ref double articleWeight)
+    private StoryMatch? Score(StoryMember article, MemberKeys articleKeys, StoryMember member)
     {
         var gap = (article.DetectedAt - member.DetectedAt).Duration();
         if (gap > _options.Window) return null;
         var a = article.Fingerprint!;
         var m = member.Fingerprint!;
+        // Templated texts (the same wording about another place) are not one story: even near-duplicates share a topic and a country.
+        var sharesTopic = article.Topics.Any(member.Topics.Contains);
+        var sharesCountry = article.Countries.Any(member.Mentioned.Contains) || member.Countries.Any(article.Mentioned.Contains);
+        if (!sharesTopic || !sharesCountry) return null;
+
         var sameLanguage = string.Equals(a.Language, m.Language, StringComparison.OrdinalIgnoreCase);
         var text = sameLanguage ? a.TextSimilarity(m) : 0;
         if (text >= _options.DuplicateSimilarity)
             return new StoryMatch("near-duplicate", member.ArticleId, Round(2 + text), Round(text), 0, []);
 
-        var sharesTopic = article.Topics.Any(member.Topics.Contains);
-        var sharesCountry = article.Countries.Any(member.Mentioned.Contains) || member.Countries.Any(article.Mentioned.Contains);
-        if (!sharesTopic || !sharesCountry) return null;
-
-        if (articleWeight < 0) articleWeight = Weight(a.Anchors);
-        var memberWeight = Weight(m.Anchors);
+        var memberKeys = _keys[member];
+        var (keysA, keysM) = sameLanguage ? (articleKeys.Same, memberKeys.Same) : (articleKeys.All, memberKeys.All);
         var shared = new List<string>();
-        double sharedWeight = 0;
-        var distinctive = 0;
-        var distinctiveLimit = Math.Max(3, _open.Count / 10);
+        double evidence = 0;
+        int numbersA = 0, numbersM = 0, numbersShared = 0;
         int i = 0, j = 0;
-        while (i < a.Anchors.Length && j < m.Anchors.Length)
+        while (i < keysA.Length || j < keysM.Length)
         {
-            var order = string.CompareOrdinal(a.Anchors[i], m.Anchors[j]);
-            if (order < 0) i++;
-            else if (order > 0) j++;
+            var order = i == keysA.Length ? 1 : j == keysM.Length ? -1 : string.CompareOrdinal(keysA[i], keysM[j]);
+            if (order < 0)
+            {
+                if (keysA[i][0] == '#') numbersA++;
+                i++;
+            }
+            else if (order > 0)
+            {
+                if (keysM[j][0] == '#') numbersM++;
+                j++;
+            }
             else
             {
-                var anchor = a.Anchors[i];
-                shared.Add(anchor);
-                sharedWeight += Idf(anchor);
-                if (_documentFrequency.GetValueOrDefault(anchor) <= distinctiveLimit) distinctive++;
+                var key = keysA[i];
+                shared.Add(key);
+                evidence += Weight(key);
+                if (key[0] == '#')
+                {
+                    numbersA++;
+                    numbersM++;
+                    numbersShared++;
+                }
                 i++;
                 j++;
             }
         }
-        var overlap = sharedWeight / Math.Max(1e-9, Math.Min(articleWeight, memberWeight));
-        if (sameLanguage && distinctive >= 2 && overlap >= _options.SameEventOverlap && text >= 0.05)
+        // Reports of one event repeat its figures: two articles that both give figures and share none tell of different events.
+        if (numbersA >= 2 && numbersM >= 2 && numbersShared == 0) return null;
+        var overlap = evidence / Math.Max(1e-9, Math.Min(Weight(keysA), Weight(keysM)));
+        if (sameLanguage && text >= MinRelatedText && evidence >= MinSameEventEvidence && overlap >= _options.SameEventOverlap)
             return new StoryMatch("same-event", member.ArticleId, Round(1 + text + overlap), Round(text), Round(overlap), shared);
-        if (gap <= _options.CrossLanguageWindow && distinctive >= 3 && overlap >= _options.CrossLanguageOverlap)
+        if (gap <= _options.CrossLanguageWindow && evidence >= MinCrossLanguageEvidence && overlap >= _options.CrossLanguageOverlap)
             return new StoryMatch(sameLanguage ? "same-event" : "cross-language", member.ArticleId, Round(1 + overlap), Round(text), Round(overlap), shared);
         return null;
     }
 
-    private double Weight(string[] anchors)
+    /// <summary>Shared names and numbers needed, in units of one anchor unique to the two articles.</summary>
+    public const double MinSameEventEvidence = 1.5;
+    public const double MinCrossLanguageEvidence = 2.0;
+
+    /// <summary>Same-language articles of one event share at least some wording beyond names and numbers.</summary>
+    public const double MinRelatedText = 0.05;
+
+    /// <summary>Pseudo-stories of background knowledge: keep rarity meaningful while few stories are open.</summary>
+    public const int BackgroundStories = 100;
+
+    private static double Round(double value) => Math.Round(value, 4);
+
+    private double Weight(string[] keys)
     {
         double weight = 0;
-        foreach (var anchor in anchors) weight += Idf(anchor);
+        foreach (var key in keys) weight += Weight(key);
         return weight;
     }
 
-    /// <summary>Rarity among open stories: an anchor in every story says nothing, one in a single story says much.</summary>
-    private double Idf(string anchor) => Math.Log(1 + (double)_open.Count / (1 + _documentFrequency.GetValueOrDefault(anchor)));
-
-    private static double Round(double value) => Math.Round(value, 4);
+    /// <summary>
+    /// How much sharing an anchor says, between 0 and 1 (an anchor of a single story): its rarity among open stories,
+    /// smoothed by a prior that countries and short numbers are common whatever the data says so far.
+    /// </summary>
+    private double Weight(string key)
+    {
+        var total = _open.Count + BackgroundStories + 1.0;
+        var prior = key[0] switch
+        {
+            'c' => 30,
+            '#' => key.Length switch { 3 => 10, 4 => 3, _ => 1 },
+            _ => 2,
+        };
+        var idf = Math.Log(total / (_documentFrequency.GetValueOrDefault(key) + prior));
+        return Math.Max(0, idf / Math.Log(total));
+    }
 
     /// <summary>Adds a new member's time and source to its story and keeps the compared members to the first and latest few.</summary>
     private void Grow(StoryMemory story, StoryMember member)
@@ -483,10 +538,14 @@ public sealed class StoryEngine
             bucket.Add(reference);
         }
         if (!_storyAnchors.TryGetValue(story.Id, out var counts)) _storyAnchors[story.Id] = counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var anchor in fingerprint.Anchors)
+        var keys = _keys[member] = KeysOf(member);
+        foreach (var anchor in keys.All)
         {
-            if (!_postings.TryGetValue(anchor, out var posting)) _postings[anchor] = posting = [];
-            posting.Add(reference);
+            if (anchor[0] != 'c')
+            {
+                if (!_postings.TryGetValue(anchor, out var posting)) _postings[anchor] = posting = [];
+                posting.Add(reference);
+            }
             var count = counts.GetValueOrDefault(anchor);
             counts[anchor] = count + 1;
             if (count == 0) _documentFrequency[anchor] = _documentFrequency.GetValueOrDefault(anchor) + 1;
@@ -502,9 +561,10 @@ public sealed class StoryEngine
             if (_buckets.TryGetValue(key, out var bucket) && Remove(bucket, member) == 0) _buckets.Remove(key);
         }
         var counts = _storyAnchors[story.Id];
-        foreach (var anchor in fingerprint.Anchors)
+        _keys.Remove(member, out var keys);
+        foreach (var anchor in keys!.All)
         {
-            if (_postings.TryGetValue(anchor, out var posting) && Remove(posting, member) == 0) _postings.Remove(anchor);
+            if (anchor[0] != 'c' && _postings.TryGetValue(anchor, out var posting) && Remove(posting, member) == 0) _postings.Remove(anchor);
             var count = counts[anchor] - 1;
             if (count > 0)
             {

@@ -10,7 +10,11 @@ namespace Monitoring.Alerts.Stories;
 /// <see cref="StoryOptions.AssignerStallTimeout"/> while behind — alerts flow on without it (and a warning says so):
 /// stories are an addition to alerts, never a reason to hold them back.
 /// </summary>
-public sealed class StoryProgress(IDocumentStore store, NpgsqlDataSource database, StoryOptions options, TimeProvider clock,
+/// <remarks>
+/// The store is resolved on first use: the alert forwarder and webhook dispatcher depend on this, and the store
+/// itself is built with them, so asking for it in the constructor would be a circular dependency.
+/// </remarks>
+public sealed class StoryProgress(IServiceProvider services, NpgsqlDataSource database, StoryOptions options, TimeProvider clock,
     ILogger<StoryProgress> logger)
 {
     private readonly Lock _gate = new();
@@ -18,7 +22,10 @@ public sealed class StoryProgress(IDocumentStore store, NpgsqlDataSource databas
     private DateTimeOffset? _behindSince;
     private bool _warned;
 
-    private string CheckpointTable => store.Options.FindOrResolveDocumentType(typeof(StoryAssignerCheckpoint)).TableName.QualifiedName;
+    private string? _checkpointTable;
+
+    private string CheckpointTable => _checkpointTable ??= services.GetRequiredService<IDocumentStore>().Options
+        .FindOrResolveDocumentType(typeof(StoryAssignerCheckpoint)).TableName.QualifiedName;
 
     /// <summary>Every article event up to this position has its story.</summary>
     public async Task<long> AssignedAsync(CancellationToken ct)
@@ -81,13 +88,16 @@ public sealed class StoryProgress(IDocumentStore store, NpgsqlDataSource databas
     }
 }
 
-/// <summary>Names the story of each alert feed entry (its article's current story), read from the assigner's memberships.</summary>
-public sealed class StoryLinks(IDocumentStore store)
+/// <summary>
+/// Names the story of each alert feed entry (its article's current story), read from the assigner's memberships.
+/// The store is resolved on first use, for the reason given on <see cref="StoryProgress"/>.
+/// </summary>
+public sealed class StoryLinks(IServiceProvider services)
 {
     public async Task<IReadOnlyList<AlertItem>> NameStoriesAsync(IReadOnlyList<AlertItem> items, CancellationToken ct)
     {
         if (items.Count == 0) return items;
-        await using var session = store.QuerySession();
+        await using var session = services.GetRequiredService<IDocumentStore>().QuerySession();
         var ids = items.Select(i => i.ArticleId).Distinct().ToArray();
         var stories = (await session.LoadManyAsync<ArticleStory>(ct, ids)).ToDictionary(a => a.Id, a => a.StoryId);
         return items.Select(i => stories.TryGetValue(i.ArticleId, out var story) ? i with { StoryId = story } : i).ToList();
