@@ -9,6 +9,7 @@ using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
 using Monitoring.Alerts.Exchange;
 using Monitoring.Alerts.Pipeline;
+using Monitoring.Alerts.Stories;
 using Monitoring.Alerts.Webhooks;
 using Monitoring.Classification;
 using Monitoring.Hosting;
@@ -22,7 +23,7 @@ public static class AlertsModule
     /// The Marten event store in its own schema (<c>MONITORING_ALERTS_SCHEMA</c>, default <c>alerts</c>): one stream
     /// per article and per webhook subscription; the article snapshot inline; alert projections, the exchange
     /// forwarder and the webhook dispatcher on the async daemon (<c>MONITORING_DAEMON_MODE</c>: hotcold, the default, so
-    /// any number of replicas elect one daemon; solo; or disabled).
+    /// any number of replicas elect one daemon; solo; or disabled); the story assigner behind them (<see cref="StoriesModule"/>).
     /// </summary>
     public static WebApplicationBuilder AddAlertStore(this WebApplicationBuilder builder)
     {
@@ -52,6 +53,7 @@ public static class AlertsModule
         builder.Services.AddSingleton<WebhookSenderSignal>();
         builder.Services.AddSingleton(WebhookOptions.From(builder.Configuration));
         builder.Services.AddHostedService<WebhookSender>();
+        builder.Services.AddStories(builder.Configuration);
         builder.Services.AddHttpClient(WebhookSender.HttpClientName, client => client.DefaultRequestHeaders.UserAgent.ParseAdd("Monitoring-Webhooks/1.0"))
             .ConfigurePrimaryHttpMessageHandler(services =>
                 OutboundAddressPolicy.Handler(services.GetRequiredService<WebhookOptions>().AllowPrivate, maxRedirects: 0));
@@ -92,6 +94,8 @@ public static class AlertsModule
                     .Duplicate(d => d.NextAttemptAt)
                     .Duplicate(d => d.CreatedAt);
 
+                options.AddStoryModel();
+
                 options.OpenTelemetry.TrackConnections = TrackLevel.Normal;
                 options.OpenTelemetry.TrackEventCounters();
             })
@@ -100,6 +104,7 @@ public static class AlertsModule
             .ApplyAllDatabaseChangesOnStartup()
             .AddSubscriptionWithServices<AlertExchangeForwarder>(ServiceLifetime.Singleton)
             .AddSubscriptionWithServices<WebhookDispatcher>(ServiceLifetime.Singleton)
+            .AddSubscriptionWithServices<StoryExchangeForwarder>(ServiceLifetime.Singleton)
             .AddAsyncDaemon(daemonMode);
         return builder;
     }
@@ -126,6 +131,7 @@ public static class AlertsModule
         app.MapAlertReplay();
         app.MapSubscriptionsApi();
         app.MapPipelineApi();
+        app.MapStoriesApi();
         return app;
     }
 }
