@@ -284,6 +284,7 @@ public sealed class AlertsBench : IAsyncDisposable
         var assigned = watch.Elapsed;
         Console.WriteLine($"   service: recorded in {appended.TotalSeconds:0.00} s; every article's story committed {assigned.TotalSeconds:0.00} s after the first append " +
                           $"= {count / assigned.TotalSeconds:N0} articles/s end to end (assigner running concurrently with ingestion)");
+        Console.WriteLine("   PHASES " + Monitoring.Alerts.Stories.PhaseDebug.Report());
         await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
         await using var query = Store.QuerySession();
         Console.WriteLine($"   {await query.Query<Monitoring.Alerts.Stories.Story>().CountAsync():N0} stories projected; all caught up {watch.Elapsed.TotalSeconds:0.00} s after the first append");

@@ -95,6 +95,7 @@ public sealed class StoryAssigner(
                 .ToListAsync(ct);
         }
         var readUpTo = events.Count == PageSize ? events[^1].Sequence : safe;
+        PhaseDebug.Add("read", started);
         try
         {
             var recorded = await AssignAsync(events, from, readUpTo, ct);
@@ -125,7 +126,9 @@ public sealed class StoryAssigner(
             }
         }
 
+        var t0 = Stopwatch.GetTimestamp();
         await PreloadAsync(engine, classifications.Select(c => c.Event.ArticleId), ct);
+        PhaseDebug.Add("preload", t0); t0 = Stopwatch.GetTimestamp();
         var missingTexts = classifications.Where(c => c.Text is null && c.Event.Alert().Countries.Count > 0).Select(c => c.Event.ArticleId).Distinct().ToArray();
         var earlierTexts = missingTexts.Length == 0 ? [] : await TextsBeforeAsync(missingTexts, from, ct);
 
@@ -140,6 +143,7 @@ public sealed class StoryAssigner(
             inputs[i] = new StoryInput(position, classification, fingerprint);
         });
 
+        PhaseDebug.Add("fingerprint", t0); t0 = Stopwatch.GetTimestamp();
         var decisions = new List<StoryDecision>();
         foreach (var input in inputs)
         {
@@ -156,6 +160,7 @@ public sealed class StoryAssigner(
             decisions.AddRange(engine.Process(input));
         }
         var changes = engine.TakeChanges();
+        PhaseDebug.Add("engine", t0); t0 = Stopwatch.GetTimestamp();
 
         await using var session = store.LightweightSession();
         foreach (var stream in decisions.GroupBy(d => d.StoryId))
@@ -178,7 +183,9 @@ public sealed class StoryAssigner(
             _checkpoint.Clock = changes.Clock;
             session.UpdateRevision(_checkpoint, _checkpoint.Version + 1);
         }
+        PhaseDebug.Add("session", t0); t0 = Stopwatch.GetTimestamp();
         await session.SaveChangesAsync(ct);
+        PhaseDebug.Add("save", t0); PhaseDebug.Count(classifications.Count, changes.Stories.Count, changes.Articles.Count, decisions.Count);
 
         Assigned.Add(classifications.Count);
         foreach (var type in decisions.GroupBy(d => d.Event.GetType().Name))
@@ -228,4 +235,13 @@ public sealed class StoryAssigner(
         _engine = new StoryEngine(options, clock, open, cells);
         AlertsLog.StoryAssignerLoaded(logger, _checkpoint?.Position ?? 0, open.Count, cells.Count);
     }
+}
+
+public static class PhaseDebug
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> Ms = new();
+    private static long _pages, _articles, _stories, _memberships, _events;
+    public static void Add(string phase, long started) => Ms.AddOrUpdate(phase, Stopwatch.GetElapsedTime(started).TotalMilliseconds, (_, v) => v + Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    public static void Count(int a, int s, int m, int e) { _pages++; _articles += a; _stories += s; _memberships += m; _events += e; }
+    public static string Report() => $"pages {_pages} articles {_articles} storydocs {_stories} articledocs {_memberships} events {_events}; " + string.Join(", ", Ms.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value:0} ms"));
 }

@@ -40,11 +40,10 @@ public sealed class StoryEngine
     private readonly StoryOptions _options;
     private readonly Dictionary<string, StoryMemory> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoryMemory> _storyOf = new(StringComparer.Ordinal);
-    private readonly Dictionary<ulong, List<MemberRef>> _buckets = [];
-    private readonly Dictionary<string, List<MemberRef>> _postings = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, int>> _storyAnchors = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
-    private readonly Dictionary<StoryMember, MemberKeys> _keys = new(ReferenceEqualityComparer.Instance);
+    private readonly StoryIndex _index = new();
+    private readonly Dictionary<string, Dictionary<int, int>> _storyAnchors = new(StringComparer.Ordinal);
+    private readonly Dictionary<StoryMember, StoryIndex.Entry> _entries = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, StoryTally> _tallies = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset LastSeen, long Sequence, string Id)> _expiry = [];
     private readonly Dictionary<string, StoryBaselineCell> _cells = new(StringComparer.Ordinal);
 
@@ -55,8 +54,6 @@ public sealed class StoryEngine
     private readonly Dictionary<string, StoryMemory> _changedStories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ArticleStory> _changedArticles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoryBaselineCell> _changedCells = new(StringComparer.Ordinal);
-
-    private readonly record struct MemberRef(StoryMemory Story, StoryMember Member);
 
     public StoryEngine(StoryOptions options, DateTimeOffset clock, IEnumerable<StoryMemory> openStories, IEnumerable<StoryBaselineCell> cells)
     {
@@ -102,10 +99,10 @@ public sealed class StoryEngine
         {
             return membership is { Member.Active: true } current ? Leave(current, input.Position) : [];
         }
-        if (membership is { Member.Active: true } existing) return Revise(existing, input);
+        if (membership is { Member.Active: true } existing) return Revise(existing, input, alert);
         var fingerprint = input.Fingerprint
                           ?? throw new InvalidOperationException($"article {e.ArticleId} at {input.Position} needs a fingerprint to be assigned");
-        return Assign(input, fingerprint, membership);
+        return Assign(input, alert, fingerprint, membership);
     }
 
     /// <summary>The memory documents changed since the last call, and the clock, for the assigner to write.</summary>
@@ -135,8 +132,9 @@ public sealed class StoryEngine
             story = _open.GetValueOrDefault(known.StoryId) ?? _closed.GetValueOrDefault(known.StoryId);
         }
         if (story is null) return null;
-        var member = story.Members.LastOrDefault(m => m.ArticleId == articleId);
-        return member is null ? null : (story, member);
+        for (var i = story.Members.Count - 1; i >= 0; i--)
+            if (story.Members[i].ArticleId == articleId) return (story, story.Members[i]);
+        return null;
     }
 
     private IReadOnlyList<StoryDecision> Leave((StoryMemory Story, StoryMember Member) membership, long position)
@@ -147,17 +145,17 @@ public sealed class StoryEngine
         if (member.Fingerprint is not null && _open.ContainsKey(story.Id)) Unindex(story, member);
         member.Fingerprint = null;
         MarkArticle(member.ArticleId, story.Id, active: false);
-        Changed(story);
+        Changed(story, rebuild: true);
         return [new StoryDecision(story.Id, new ArticleLeftStory(story.Id, member.ArticleId, position, Summarise(story), previous))];
     }
 
-    private IReadOnlyList<StoryDecision> Revise((StoryMemory Story, StoryMember Member) membership, StoryInput input)
+    private IReadOnlyList<StoryDecision> Revise((StoryMemory Story, StoryMember Member) membership, StoryInput input, AlertState alert)
     {
         var (story, member) = membership;
         var e = input.Classification;
         var previous = Summarise(story).Alert;
-        var countries = e.Alert().Countries.ToList();
-        var topics = e.Alert().Topics.ToList();
+        var countries = alert.Countries.ToList();
+        var topics = alert.Topics.ToList();
         var unchanged = member.Title == e.Title && member.Severity == e.Severity && member.Countries.SequenceEqual(countries) &&
                         member.Topics.SequenceEqual(topics) && member.Url == e.Url;
         member.Revision = e.Revision;
@@ -171,7 +169,7 @@ public sealed class StoryEngine
             member.Fingerprint = fingerprint;
             if (open) Index(story, member);
         }
-        Changed(story);
+        Changed(story, rebuild: true);
         if (unchanged) return [];
         member.Title = e.Title;
         member.Url = e.Url;
@@ -184,26 +182,35 @@ public sealed class StoryEngine
 
     // ---- assignment ----
 
-    private IReadOnlyList<StoryDecision> Assign(StoryInput input, ArticleFingerprint fingerprint, (StoryMemory Story, StoryMember Member)? former)
+    private IReadOnlyList<StoryDecision> Assign(StoryInput input, AlertState alert, ArticleFingerprint fingerprint,
+        (StoryMemory Story, StoryMember Member)? former)
     {
         var e = input.Classification;
         var member = new StoryMember
         {
             ArticleId = e.ArticleId, Position = input.Position, Revision = e.Revision, Title = e.Title, Url = e.Url, Source = e.Source,
-            Language = e.Language, PublishedAt = e.PublishedAt, DetectedAt = e.DetectedAt, Countries = e.Alert().Countries.ToList(),
-            Mentioned = e.Countries.Select(c => c.Code).ToList(), Topics = e.Alert().Topics.ToList(), Severity = e.Severity,
+            Language = e.Language, PublishedAt = e.PublishedAt, DetectedAt = e.DetectedAt, Countries = alert.Countries.ToList(),
+            Mentioned = e.Countries.Select(c => c.Code).ToList(), Topics = alert.Topics.ToList(), Severity = e.Severity,
             Fingerprint = fingerprint,
         };
         var best = BestMatch(member);
-        var decisions = new List<StoryDecision>();
+        var decisions = new List<StoryDecision>(2);
         StoryMemory story;
         if (best is { } match)
         {
             story = match.Story;
+            var tally = Tally(story);
             var previous = Summarise(story).Alert;
             match.Matched.Degree++;
-            if (former is { } old && old.Story == story) story.Members.Remove(old.Member);
+            tally.Consider(match.Matched);
+            if (former is { } old && old.Story == story)
+            {
+                story.Members.Remove(old.Member);
+                _tallies.Remove(story.Id);
+                tally = Tally(story);
+            }
             story.Members.Add(member);
+            tally.Add(member);
             Grow(story, member);
             decisions.Add(new StoryDecision(story.Id, new ArticleJoinedStory(story.Id, member.ToArticle(), match.Evidence, Summarise(story), previous)));
         }
@@ -216,6 +223,7 @@ public sealed class StoryEngine
             story.Members.Add(member);
             _open[story.Id] = story;
             _expiry.Add((story.LastSeen, story.Sequence, story.Id));
+            Tally(story);
             Grow(story, member);
             decisions.Add(new StoryDecision(story.Id, new StoryStarted(story.Id, member.ToArticle(), Summarise(story))));
         }
@@ -225,35 +233,52 @@ public sealed class StoryEngine
 
     private sealed record Match(StoryMemory Story, StoryMember Matched, double Score, StoryMatch Evidence);
 
+    /// <summary>
+    /// The best-scoring member among those the article's LSH buckets and rarer anchors turn up; of equal scores, the one
+    /// of the earliest story, then the earliest member (the order decisions were made in, whatever order the indexes hold).
+    /// </summary>
     private Match? BestMatch(StoryMember article)
     {
         var fingerprint = article.Fingerprint!;
-        var seen = new HashSet<StoryMember>(ReferenceEqualityComparer.Instance);
-        var candidates = new List<MemberRef>();
-        for (var band = 0; band < ArticleFingerprint.Bands; band++)
+        var query = _index.BeginQuery();
+        var keys = KeysOf(article);
+        foreach (var key in keys.All)
         {
-            if (!_buckets.TryGetValue(fingerprint.BandKey(band), out var bucket)) continue;
-            foreach (var candidate in bucket)
-                if (seen.Add(candidate.Member)) candidates.Add(candidate);
+            var id = _index.Id(key);
+            if (id >= 0) _index.Mark(id, same: Array.BinarySearch(keys.Same, key, StringComparer.Ordinal) >= 0);
         }
-        foreach (var anchor in fingerprint.Anchors.Concat(fingerprint.Bridges))
-        {
-            if (!_postings.TryGetValue(anchor, out var posting) || posting.Count > MaxPostings) continue;
-            foreach (var candidate in posting)
-                if (seen.Add(candidate.Member)) candidates.Add(candidate);
-        }
-        candidates.Sort((a, b) => a.Story.Sequence != b.Story.Sequence
-            ? a.Story.Sequence.CompareTo(b.Story.Sequence)
-            : a.Member.Position.CompareTo(b.Member.Position));
+        var weights = (Same: Weight(keys.Same), All: Weight(keys.All));
+        var numbers = keys.Same.Count(k => k[0] == '#');
 
         Match? best = null;
-        var articleKeys = KeysOf(article);
-        foreach (var (story, member) in candidates)
+        for (var band = 0; band < ArticleFingerprint.Bands; band++)
         {
-            if (Score(article, articleKeys, member) is not { } evidence) continue;
-            if (best is null || evidence.Score > best.Score) best = new Match(story, member, evidence.Score, evidence);
+            if (_index.Bucket(fingerprint.BandKey(band)) is { } bucket) Consider(bucket);
+        }
+        foreach (var anchor in fingerprint.Anchors)
+        {
+            if (_index.Posting(anchor) is { Live: <= MaxPostings } posting) Consider(posting);
+        }
+        foreach (var anchor in fingerprint.Bridges)
+        {
+            if (_index.Posting(anchor) is { Live: <= MaxPostings } posting) Consider(posting);
         }
         return best;
+
+        void Consider(StoryIndex.Slot slot)
+        {
+            foreach (var candidate in slot.Entries)
+            {
+                if (candidate.Removed || candidate.Visit == query) continue;
+                candidate.Visit = query;
+                if (Score(article, weights, numbers, candidate) is not { } evidence) continue;
+                if (best is null || evidence.Score > best.Score ||
+                    (evidence.Score == best.Score && (candidate.Story.Sequence, candidate.Member.Position).CompareTo((best.Story.Sequence, best.Matched.Position)) < 0))
+                {
+                    best = new Match(candidate.Story, candidate.Member, evidence.Score, evidence);
+                }
+            }
+        }
     }
 
     /// <summary>What an article is compared on: names, numbers and countries within its language; plus bridge words across.</summary>
@@ -268,65 +293,62 @@ public sealed class StoryEngine
         return new MemberKeys(same, all);
     }
 
-    /// <summary>How well an article matches one member, or null when it does not.</summary>
-    private StoryMatch? Score(StoryMember article, MemberKeys articleKeys, StoryMember member)
+    /// <summary>
+    /// How well an article matches one member, or null when it does not. The article's anchors are marked in the index
+    /// for the query; sums run over the member's anchors in their ordinal order.
+    /// </summary>
+    private StoryMatch? Score(StoryMember article, (double Same, double All) articleWeights, int articleNumbers, StoryIndex.Entry candidate)
     {
+        var member = candidate.Member;
         var gap = (article.DetectedAt - member.DetectedAt).Duration();
         if (gap > _options.Window) return null;
+        // Templated texts (the same wording about another place) are not one story: even near-duplicates share a topic and a country.
+        if (!SharesAny(article.Topics, member.Topics)) return null;
+        if (!SharesAny(article.Countries, member.Mentioned) && !SharesAny(member.Countries, article.Mentioned)) return null;
+
         var a = article.Fingerprint!;
         var m = member.Fingerprint!;
-        // Templated texts (the same wording about another place) are not one story: even near-duplicates share a topic and a country.
-        var sharesTopic = article.Topics.Any(member.Topics.Contains);
-        var sharesCountry = article.Countries.Any(member.Mentioned.Contains) || member.Countries.Any(article.Mentioned.Contains);
-        if (!sharesTopic || !sharesCountry) return null;
-
         var sameLanguage = string.Equals(a.Language, m.Language, StringComparison.OrdinalIgnoreCase);
         var text = sameLanguage ? a.TextSimilarity(m) : 0;
         if (text >= _options.DuplicateSimilarity)
             return new StoryMatch("near-duplicate", member.ArticleId, Round(2 + text), Round(text), 0, []);
 
-        var memberKeys = _keys[member];
-        var (keysA, keysM) = sameLanguage ? (articleKeys.Same, memberKeys.Same) : (articleKeys.All, memberKeys.All);
-        var shared = new List<string>();
-        double evidence = 0;
-        int numbersA = 0, numbersM = 0, numbersShared = 0;
-        int i = 0, j = 0;
-        while (i < keysA.Length || j < keysM.Length)
+        var keysM = sameLanguage ? candidate.Same : candidate.All;
+        var open = _open.Count;
+        double evidence = 0, weightM = 0;
+        var numbersShared = 0;
+        foreach (var id in keysM)
         {
-            var order = i == keysA.Length ? 1 : j == keysM.Length ? -1 : string.CompareOrdinal(keysA[i], keysM[j]);
-            if (order < 0)
-            {
-                if (keysA[i][0] == '#') numbersA++;
-                i++;
-            }
-            else if (order > 0)
-            {
-                if (keysM[j][0] == '#') numbersM++;
-                j++;
-            }
-            else
-            {
-                var key = keysA[i];
-                shared.Add(key);
-                evidence += Weight(key);
-                if (key[0] == '#')
-                {
-                    numbersA++;
-                    numbersM++;
-                    numbersShared++;
-                }
-                i++;
-                j++;
-            }
+            var weight = _index.Weight(id, open);
+            weightM += weight;
+            if (!_index.IsMarked(id, sameLanguage)) continue;
+            evidence += weight;
+            if (_index.IsNumber(id)) numbersShared++;
         }
         // Reports of one event repeat its figures: two articles that both give figures and share none tell of different events.
-        if (numbersA >= 2 && numbersM >= 2 && numbersShared == 0) return null;
-        var overlap = evidence / Math.Max(1e-9, Math.Min(Weight(keysA), Weight(keysM)));
+        if (articleNumbers >= 2 && candidate.Numbers >= 2 && numbersShared == 0) return null;
+        var overlap = evidence / Math.Max(1e-9, Math.Min(sameLanguage ? articleWeights.Same : articleWeights.All, weightM));
         if (sameLanguage && text >= MinRelatedText && evidence >= MinSameEventEvidence && overlap >= _options.SameEventOverlap)
-            return new StoryMatch("same-event", member.ArticleId, Round(1 + text + overlap), Round(text), Round(overlap), shared);
+            return new StoryMatch("same-event", member.ArticleId, Round(1 + text + overlap), Round(text), Round(overlap), Shared(keysM, sameLanguage));
         if (gap <= _options.CrossLanguageWindow && evidence >= MinCrossLanguageEvidence && overlap >= _options.CrossLanguageOverlap)
-            return new StoryMatch(sameLanguage ? "same-event" : "cross-language", member.ArticleId, Round(1 + overlap), Round(text), Round(overlap), shared);
+            return new StoryMatch(sameLanguage ? "same-event" : "cross-language", member.ArticleId, Round(1 + overlap), Round(text), Round(overlap),
+                Shared(keysM, sameLanguage));
         return null;
+    }
+
+    private List<string> Shared(int[] keys, bool sameLanguage)
+    {
+        var shared = new List<string>();
+        foreach (var id in keys)
+            if (_index.IsMarked(id, sameLanguage)) shared.Add(_index.Name(id));
+        return shared;
+    }
+
+    private static bool SharesAny(List<string> these, List<string> those)
+    {
+        foreach (var item in these)
+            if (those.Contains(item)) return true;
+        return false;
     }
 
     /// <summary>Shared names and numbers needed, in units of one anchor unique to the two articles.</summary>
@@ -344,25 +366,8 @@ public sealed class StoryEngine
     private double Weight(string[] keys)
     {
         double weight = 0;
-        foreach (var key in keys) weight += Weight(key);
+        foreach (var key in keys) weight += StoryIndex.Weight(_open.Count, _index.Frequency(key), StoryIndex.Prior(key));
         return weight;
-    }
-
-    /// <summary>
-    /// How much sharing an anchor says, between 0 and 1 (an anchor of a single story): its rarity among open stories,
-    /// smoothed by a prior that countries and short numbers are common whatever the data says so far.
-    /// </summary>
-    private double Weight(string key)
-    {
-        var total = _open.Count + BackgroundStories + 1.0;
-        var prior = key[0] switch
-        {
-            'c' => 30,
-            '#' => key.Length switch { 3 => 10, 4 => 3, _ => 1 },
-            _ => 2,
-        };
-        var idf = Math.Log(total / (_documentFrequency.GetValueOrDefault(key) + prior));
-        return Math.Max(0, idf / Math.Log(total));
     }
 
     /// <summary>Adds a new member's time and source to its story and keeps the compared members to the first and latest few.</summary>
@@ -378,28 +383,32 @@ public sealed class StoryEngine
         }
         if (member.DetectedAt < story.FirstSeen) story.FirstSeen = member.DetectedAt;
         Index(story, member);
-        var active = story.Members.Where(m => m.Active).ToList();
-        for (var k = FirstMembersKept; k < active.Count - LatestMembersKept; k++)
+        var trimmedBelow = Tally(story).Active - LatestMembersKept;
+        var k = 0;
+        foreach (var active in story.Members)
         {
-            if (active[k].Fingerprint is null) continue;
-            Unindex(story, active[k]);
-            active[k].Fingerprint = null;
+            if (k >= trimmedBelow) break;
+            if (!active.Active) continue;
+            if (k++ < FirstMembersKept || active.Fingerprint is null) continue;
+            Unindex(story, active);
+            active.Fingerprint = null;
         }
-        Changed(story);
+        Changed(story, rebuild: false);
     }
 
     // ---- breaking ----
 
     private StoryBreaking? Breaking(StoryMemory story, StoryMember member)
     {
-        if (story.Sources.Any(s => s.Source == member.Source)) return null;
+        foreach (var seen in story.Sources)
+            if (seen.Source == member.Source) return null;
         var previous = Summarise(story).Alert;
         story.Sources.Add(new SourceSeen(member.Source, member.DetectedAt));
         var t = member.DetectedAt;
         var hour = Hour(t);
         var cells = Cells(story);
         foreach (var cell in cells) CountNewSource(story, cell, hour);
-        story.CountedHours.RemoveAll(h => long.Parse(h[(h.LastIndexOf('|') + 1)..], CultureInfo.InvariantCulture) < hour - 2);
+        story.CountedHours.RemoveAll(h => long.Parse(h.AsSpan(h.LastIndexOf('|') + 1), CultureInfo.InvariantCulture) < hour - 2);
 
         var from = t - _options.BreakingWindow;
         var recent = story.Sources.Where(s => s.At > from && s.At <= t).ToList();
@@ -410,7 +419,7 @@ public sealed class StoryEngine
         if (recent.Count < threshold) return null;
 
         story.LastSurgeAt = story.LastSurgeAt is { } last && last > t ? last : t;
-        Changed(story);
+        Changed(story, rebuild: false);
         if (story.BreakingAt is not null) return null;
         story.BreakingAt = t;
         var minutes = (int)_options.BreakingWindow.TotalMinutes;
@@ -422,12 +431,16 @@ public sealed class StoryEngine
         return new StoryBreaking(story.Id, member.Position, t, reason, Summarise(story), previous);
     }
 
-    private static List<string> Cells(StoryMemory story)
+    /// <summary>The story's <c>{COUNTRY}|{topic}</c> baseline cells: every country of its active members with every topic of them.</summary>
+    private List<string> Cells(StoryMemory story)
     {
-        var active = story.Members.Where(m => m.Active).ToList();
-        return active.SelectMany(m => m.Countries).Distinct()
-            .SelectMany(country => active.SelectMany(m => m.Topics).Distinct().Select(topic => country + "|" + topic))
-            .Order(StringComparer.Ordinal).ToList();
+        var tally = Tally(story);
+        var cells = new List<string>();
+        foreach (var country in tally.Countries)
+        foreach (var topic in tally.TopicSet)
+            cells.Add(country + "|" + topic);
+        cells.Sort(StringComparer.Ordinal);
+        return cells;
     }
 
     private static long Hour(DateTimeOffset t) => t.ToUnixTimeSeconds() / 3600;
@@ -472,20 +485,23 @@ public sealed class StoryEngine
     /// <summary>The story as its events show it: title of its most central member, unions of countries and topics, highest severity.</summary>
     public StorySummary Summarise(StoryMemory story)
     {
-        var active = story.Members.Where(m => m.Active).ToList();
-        var central = active.OrderByDescending(m => m.Degree).ThenBy(m => m.Position).FirstOrDefault()
-                      ?? story.Members.OrderBy(m => m.Position).First();
-        var countries = active.SelectMany(m => m.Countries).Distinct().Order(StringComparer.Ordinal).ToList();
-        var topics = active.SelectMany(m => m.Topics).GroupBy(t => t)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
-        var sources = active.Select(m => m.Source).Distinct().Order(StringComparer.Ordinal).ToList();
-        var languages = active.Select(m => m.Language).Distinct().Order(StringComparer.Ordinal).ToList();
-        var severity = active.Count == 0 ? Severity.None : active.Max(m => m.Severity);
-        var lastUpdated = active.Count == 0 ? story.LastSeen : active.Max(m => m.DetectedAt);
+        var tally = _open.ContainsKey(story.Id) ? Tally(story) : StoryTally.Of(story);
+        var central = tally.Central ?? story.Members.MinBy(m => m.Position)!;
+        var lastUpdated = tally.Active == 0 ? story.LastSeen : tally.LastUpdated;
         var from = lastUpdated - _options.BreakingWindow;
-        var inWindow = story.Sources.Count(s => s.At > from && s.At <= lastUpdated);
-        return new StorySummary(central.Title, countries, topics, severity, active.Count, sources, languages, story.FirstSeen,
-            lastUpdated, inWindow, Round(inWindow / _options.BreakingWindow.TotalHours), story.BreakingAt, story.LastSurgeAt);
+        var inWindow = 0;
+        foreach (var source in story.Sources)
+            if (source.At > from && source.At <= lastUpdated) inWindow++;
+        return new StorySummary(central.Title, tally.Countries, tally.Topics, tally.Active == 0 ? Severity.None : tally.Severity, tally.Active,
+            tally.Sources, tally.Languages, story.FirstSeen, lastUpdated, inWindow, Round(inWindow / _options.BreakingWindow.TotalHours),
+            story.BreakingAt, story.LastSurgeAt);
+    }
+
+    /// <summary>The open story's tally, built from its members when it has none (newly opened, or changed other than by a join).</summary>
+    private StoryTally Tally(StoryMemory story)
+    {
+        if (!_tallies.TryGetValue(story.Id, out var tally)) _tallies[story.Id] = tally = StoryTally.Of(story);
+        return tally;
     }
 
     // ---- memory and indexes ----
@@ -524,69 +540,60 @@ public sealed class StoryEngine
         }
         _open.Remove(story.Id);
         _storyAnchors.Remove(story.Id);
+        _tallies.Remove(story.Id);
         _closed[story.Id] = story;
     }
 
     private void Index(StoryMemory story, StoryMember member)
     {
         var fingerprint = member.Fingerprint!;
-        var reference = new MemberRef(story, member);
-        for (var band = 0; band < ArticleFingerprint.Bands; band++)
+        if (!_storyAnchors.TryGetValue(story.Id, out var counts)) _storyAnchors[story.Id] = counts = [];
+        var keys = KeysOf(member);
+        var all = new int[keys.All.Length];
+        for (var i = 0; i < all.Length; i++)
         {
-            var key = fingerprint.BandKey(band);
-            if (!_buckets.TryGetValue(key, out var bucket)) _buckets[key] = bucket = [];
-            bucket.Add(reference);
+            var id = all[i] = _index.Intern(keys.All[i]);
+            var count = counts.GetValueOrDefault(id);
+            counts[id] = count + 1;
+            if (count == 0) _index.CountStory(id);
         }
-        if (!_storyAnchors.TryGetValue(story.Id, out var counts)) _storyAnchors[story.Id] = counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var keys = _keys[member] = KeysOf(member);
-        foreach (var anchor in keys.All)
-        {
-            if (anchor[0] != 'c')
-            {
-                if (!_postings.TryGetValue(anchor, out var posting)) _postings[anchor] = posting = [];
-                posting.Add(reference);
-            }
-            var count = counts.GetValueOrDefault(anchor);
-            counts[anchor] = count + 1;
-            if (count == 0) _documentFrequency[anchor] = _documentFrequency.GetValueOrDefault(anchor) + 1;
-        }
+        var same = keys.Same.Select(_index.Id).ToArray();
+        var bands = new ulong[ArticleFingerprint.Bands];
+        for (var band = 0; band < bands.Length; band++) bands[band] = fingerprint.BandKey(band);
+        var entry = new StoryIndex.Entry(story, member, same, all, keys.Same.Count(k => k[0] == '#'), bands);
+        _entries[member] = entry;
+        foreach (var key in bands) _index.AddToBucket(key, entry);
+        for (var i = 0; i < all.Length; i++)
+            if (keys.All[i][0] != 'c') _index.AddToPosting(all[i], entry);
     }
 
     private void Unindex(StoryMemory story, StoryMember member)
     {
-        var fingerprint = member.Fingerprint!;
-        for (var band = 0; band < ArticleFingerprint.Bands; band++)
-        {
-            var key = fingerprint.BandKey(band);
-            if (_buckets.TryGetValue(key, out var bucket) && Remove(bucket, member) == 0) _buckets.Remove(key);
-        }
+        _entries.Remove(member, out var entry);
+        entry!.Removed = true;
+        foreach (var key in entry.Bands) _index.RemoveFromBucket(key);
         var counts = _storyAnchors[story.Id];
-        _keys.Remove(member, out var keys);
-        foreach (var anchor in keys!.All)
+        foreach (var id in entry.All)
         {
-            if (anchor[0] != 'c' && _postings.TryGetValue(anchor, out var posting) && Remove(posting, member) == 0) _postings.Remove(anchor);
-            var count = counts[anchor] - 1;
+            if (_index.Name(id)[0] != 'c') _index.RemoveFromPosting(id);
+            var count = counts[id] - 1;
             if (count > 0)
             {
-                counts[anchor] = count;
+                counts[id] = count;
                 continue;
             }
-            counts.Remove(anchor);
-            var frequency = _documentFrequency[anchor] - 1;
-            if (frequency == 0) _documentFrequency.Remove(anchor);
-            else _documentFrequency[anchor] = frequency;
+            counts.Remove(id);
+            _index.UncountStory(id);
         }
-    }
-
-    private static int Remove(List<MemberRef> list, StoryMember member)
-    {
-        var index = list.FindIndex(r => ReferenceEquals(r.Member, member));
-        if (index >= 0) list.RemoveAt(index);
-        return list.Count;
     }
 
     private void MarkArticle(string articleId, string storyId, bool active) =>
         _changedArticles[articleId] = _articles[articleId] = new ArticleStory { Id = articleId, StoryId = storyId, Active = active };
 
-    private void Changed(StoryMemory story) => _changedStories[story.Id] = story;
+    /// <summary>Records that the story's memory changed; <paramref name="rebuild"/> when other than by a join, so its tally is rebuilt.</summary>
+    private void Changed(StoryMemory story, bool rebuild)
+    {
+        _changedStories[story.Id] = story;
+        if (rebuild) _tallies.Remove(story.Id);
+    }
 }

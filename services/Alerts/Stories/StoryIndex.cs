@@ -1,0 +1,183 @@
+namespace Monitoring.Alerts.Stories;
+
+/// <summary>
+/// The story engine's indexes over the compared members of open stories: LSH buckets of their MinHash bands, postings
+/// of their anchors, and each anchor's document frequency (how many open stories have it). Anchors are interned as
+/// small integers while some open story has them, so that scoring a candidate is array lookups, not string merges.
+/// Removal is lazy (a removed member is skipped and swept out later), so closing a story costs the same however long
+/// the postings of its common anchors have grown.
+/// </summary>
+internal sealed class StoryIndex
+{
+    /// <summary>A compared member as indexed: its anchor ids (in the ordinal order of the anchors) and band keys.</summary>
+    public sealed class Entry(StoryMemory story, StoryMember member, int[] same, int[] all, int numbers, ulong[] bands)
+    {
+        public StoryMemory Story { get; } = story;
+        public StoryMember Member { get; } = member;
+
+        /// <summary>Names, numbers and countries (compared within a language).</summary>
+        public int[] Same { get; } = same;
+
+        /// <summary><see cref="Same"/> and the bridge keys (compared across languages).</summary>
+        public int[] All { get; } = all;
+
+        /// <summary>How many of the anchors are numbers.</summary>
+        public int Numbers { get; } = numbers;
+
+        public ulong[] Bands { get; } = bands;
+        public bool Removed { get; set; }
+
+        /// <summary>The last query that met this entry: each candidate is scored once per query.</summary>
+        public long Visit { get; set; }
+    }
+
+    /// <summary>A bucket or posting: its entries (removed ones among them until swept) and how many are live.</summary>
+    public sealed class Slot
+    {
+        public List<Entry> Entries { get; } = [];
+        public int Live { get; private set; }
+
+        public void Add(Entry entry)
+        {
+            Entries.Add(entry);
+            Live++;
+        }
+
+        /// <summary>Counts one entry out; sweeps removed entries once they are half of the slot. Returns the live count.</summary>
+        public int Remove()
+        {
+            Live--;
+            if (Entries.Count >= 2 * Live + 16) Entries.RemoveAll(e => e.Removed);
+            return Live;
+        }
+    }
+
+    private readonly Dictionary<ulong, Slot> _buckets = [];
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly Stack<int> _free = [];
+    private string?[] _names = new string?[1024];
+    private int[] _frequency = new int[1024];
+    private double[] _prior = new double[1024];
+    private Slot?[] _postings = new Slot?[1024];
+    private long[] _weighed = new long[1024];
+    private double[] _weight = new double[1024];
+    private long[] _marked = new long[1024];
+    private bool[] _markedSame = new bool[1024];
+    private int _count;
+    private long _query;
+
+    public Slot? Bucket(ulong key) => _buckets.GetValueOrDefault(key);
+
+    /// <summary>The posting of an anchor, if an open story has it.</summary>
+    public Slot? Posting(string anchor) => _ids.TryGetValue(anchor, out var id) ? _postings[id] : null;
+
+    public int Id(string anchor) => _ids.GetValueOrDefault(anchor, -1);
+
+    public string Name(int id) => _names[id]!;
+
+    public int Frequency(string anchor) => _ids.TryGetValue(anchor, out var id) ? _frequency[id] : 0;
+
+    /// <summary>The id of an anchor, interned if new (with frequency 0).</summary>
+    public int Intern(string anchor)
+    {
+        if (_ids.TryGetValue(anchor, out var id)) return id;
+        if (!_free.TryPop(out id))
+        {
+            id = _count++;
+            if (id == _names.Length) Grow();
+        }
+        _ids[anchor] = id;
+        _names[id] = anchor;
+        _frequency[id] = 0;
+        _prior[id] = Prior(anchor);
+        _postings[id] = null;
+        _weighed[id] = 0;
+        _marked[id] = 0;
+        return id;
+    }
+
+    /// <summary>One more open story has the anchor.</summary>
+    public void CountStory(int id) => _frequency[id]++;
+
+    /// <summary>One open story fewer has the anchor; at none its id is free again.</summary>
+    public void UncountStory(int id)
+    {
+        if (--_frequency[id] > 0) return;
+        _ids.Remove(_names[id]!);
+        _names[id] = null;
+        _postings[id] = null;
+        _free.Push(id);
+    }
+
+    public void AddToBucket(ulong key, Entry entry)
+    {
+        if (!_buckets.TryGetValue(key, out var bucket)) _buckets[key] = bucket = new Slot();
+        bucket.Add(entry);
+    }
+
+    public void RemoveFromBucket(ulong key)
+    {
+        if (_buckets.TryGetValue(key, out var bucket) && bucket.Remove() == 0) _buckets.Remove(key);
+    }
+
+    public void AddToPosting(int id, Entry entry) => (_postings[id] ??= new Slot()).Add(entry);
+
+    public void RemoveFromPosting(int id)
+    {
+        if (_postings[id] is { } posting && posting.Remove() == 0) _postings[id] = null;
+    }
+
+    /// <summary>Starts a query: weights cached and anchors marked from here on belong to it.</summary>
+    public long BeginQuery() => ++_query;
+
+    /// <summary>Marks an anchor of the querying article (<paramref name="same"/>: compared within its language too).</summary>
+    public void Mark(int id, bool same)
+    {
+        _marked[id] = _query;
+        _markedSame[id] = same;
+    }
+
+    /// <summary>True when the querying article has the anchor (within its language when <paramref name="same"/>).</summary>
+    public bool IsMarked(int id, bool same) => _marked[id] == _query && (!same || _markedSame[id]);
+
+    public bool IsNumber(int id) => _names[id]![0] == '#';
+
+    /// <summary>The anchor's weight for the current query (see <see cref="Weight(int, int)"/>), computed once per query.</summary>
+    public double Weight(int id, int openStories)
+    {
+        if (_weighed[id] == _query) return _weight[id];
+        _weighed[id] = _query;
+        return _weight[id] = Weight(openStories, _frequency[id], _prior[id]);
+    }
+
+    /// <summary>
+    /// How much sharing an anchor says, between 0 and 1 (an anchor of a single story): its rarity among open stories,
+    /// smoothed by a prior that countries and short numbers are common whatever the data says so far.
+    /// </summary>
+    public static double Weight(int openStories, int frequency, double prior)
+    {
+        var total = openStories + StoryEngine.BackgroundStories + 1.0;
+        var idf = Math.Log(total / (frequency + prior));
+        return Math.Max(0, idf / Math.Log(total));
+    }
+
+    public static double Prior(string anchor) => anchor[0] switch
+    {
+        'c' => 30,
+        '#' => anchor.Length switch { 3 => 10, 4 => 3, _ => 1 },
+        _ => 2,
+    };
+
+    private void Grow()
+    {
+        var size = _names.Length * 2;
+        Array.Resize(ref _names, size);
+        Array.Resize(ref _frequency, size);
+        Array.Resize(ref _prior, size);
+        Array.Resize(ref _postings, size);
+        Array.Resize(ref _weighed, size);
+        Array.Resize(ref _weight, size);
+        Array.Resize(ref _marked, size);
+        Array.Resize(ref _markedSame, size);
+    }
+}
