@@ -41,8 +41,7 @@ public sealed class StoryEngine
     private readonly Dictionary<string, StoryMemory> _open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoryMemory> _storyOf = new(StringComparer.Ordinal);
     private readonly StoryIndex _index = new();
-    private readonly Dictionary<string, Dictionary<int, int>> _storyAnchors = new(StringComparer.Ordinal);
-    private readonly Dictionary<StoryMember, StoryIndex.Entry> _entries = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, IndexedStory> _indexed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoryTally> _tallies = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset LastSeen, long Sequence, string Id)> _expiry = [];
     private readonly Dictionary<string, StoryBaselineCell> _cells = new(StringComparer.Ordinal);
@@ -118,8 +117,12 @@ public sealed class StoryEngine
         return changes;
     }
 
-    public static string StoryIdFor(string articleId, long position) =>
-        "st-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(articleId + "@" + position.ToString(CultureInfo.InvariantCulture))))[..16];
+    public static string StoryIdFor(string articleId, long position)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(articleId + "@" + position.ToString(CultureInfo.InvariantCulture)), hash);
+        return "st-" + Convert.ToHexStringLower(hash[..8]);
+    }
 
     // ---- membership ----
 
@@ -161,22 +164,27 @@ public sealed class StoryEngine
         member.Revision = e.Revision;
         member.Position = input.Position;
         member.Mentioned = e.Countries.Select(c => c.Code).ToList();
-        if (input.Fingerprint is { } fingerprint && member.Fingerprint is not null)
+        if (!unchanged)
         {
-            // Only open stories are indexed; a closed one just keeps the new fingerprint.
+            member.Title = e.Title;
+            member.Url = e.Url;
+            member.PublishedAt = e.PublishedAt;
+            member.Countries = countries;
+            member.Topics = topics;
+            member.Severity = e.Severity;
+        }
+        if (member.Fingerprint is not null)
+        {
+            // Only open stories are indexed (a closed one just keeps the new fingerprint). An indexed member is indexed
+            // again even without a new fingerprint: its keys and probes follow its countries and topics, as they would
+            // after a restart (which indexes every member afresh).
             var open = _open.ContainsKey(story.Id);
             if (open) Unindex(story, member);
-            member.Fingerprint = fingerprint;
-            if (open) Index(story, member);
+            if (input.Fingerprint is { } fingerprint) member.Fingerprint = fingerprint;
+            if (open) Index(story, member, KeysOf(member));
         }
         Changed(story, rebuild: true);
         if (unchanged) return [];
-        member.Title = e.Title;
-        member.Url = e.Url;
-        member.PublishedAt = e.PublishedAt;
-        member.Countries = countries;
-        member.Topics = topics;
-        member.Severity = e.Severity;
         return [new StoryDecision(story.Id, new ArticleRevisedInStory(story.Id, member.ToArticle(), Summarise(story), previous))];
     }
 
@@ -193,7 +201,8 @@ public sealed class StoryEngine
             Mentioned = e.Countries.Select(c => c.Code).ToList(), Topics = alert.Topics.ToList(), Severity = e.Severity,
             Fingerprint = fingerprint,
         };
-        var best = BestMatch(member);
+        var keys = KeysOf(member);
+        var best = BestMatch(member, keys);
         var decisions = new List<StoryDecision>(2);
         StoryMemory story;
         if (best is { } match)
@@ -211,7 +220,7 @@ public sealed class StoryEngine
             }
             story.Members.Add(member);
             tally.Add(member);
-            Grow(story, member);
+            Grow(story, member, keys);
             decisions.Add(new StoryDecision(story.Id, new ArticleJoinedStory(story.Id, member.ToArticle(), match.Evidence, Summarise(story), previous)));
         }
         else
@@ -224,7 +233,7 @@ public sealed class StoryEngine
             _open[story.Id] = story;
             _expiry.Add((story.LastSeen, story.Sequence, story.Id));
             Tally(story);
-            Grow(story, member);
+            Grow(story, member, keys);
             decisions.Add(new StoryDecision(story.Id, new StoryStarted(story.Id, member.ToArticle(), Summarise(story))));
         }
         if (Breaking(story, member) is { } breaking) decisions.Add(new StoryDecision(story.Id, breaking));
@@ -237,18 +246,23 @@ public sealed class StoryEngine
     /// The best-scoring member among those the article's LSH buckets and rarer anchors turn up; of equal scores, the one
     /// of the earliest story, then the earliest member (the order decisions were made in, whatever order the indexes hold).
     /// </summary>
-    private Match? BestMatch(StoryMember article)
+    private Match? BestMatch(StoryMember article, MemberKeys keys)
     {
         var fingerprint = article.Fingerprint!;
         var query = _index.BeginQuery();
-        var keys = KeysOf(article);
         foreach (var key in keys.All)
         {
             var id = _index.Id(key);
             if (id >= 0) _index.Mark(id, same: Array.BinarySearch(keys.Same, key, StringComparer.Ordinal) >= 0);
         }
         var weights = (Same: Weight(keys.Same), All: Weight(keys.All));
-        var numbers = keys.Same.Count(k => k[0] == '#');
+        var numbers = CountNumbers(keys.Same);
+        // Score's first tests, on the probes: within the window, a shared topic, a country one of them is about.
+        var detected = article.DetectedAt.UtcTicks;
+        var window = _options.Window.Ticks;
+        var topics = StoryIndex.Mask(article.Topics);
+        var countries = StoryIndex.Mask(article.Countries);
+        var mentioned = StoryIndex.Mask(article.Mentioned);
 
         Match? best = null;
         for (var band = 0; band < ArticleFingerprint.Bands; band++)
@@ -267,8 +281,12 @@ public sealed class StoryEngine
 
         void Consider(StoryIndex.Slot slot)
         {
-            foreach (var candidate in slot.Entries)
+            foreach (ref readonly var probe in slot.Probes)
             {
+                var gap = detected - probe.Detected;
+                if (gap > window || gap < -window || (probe.Topics & topics) == 0 ||
+                    ((probe.Mentioned & countries) == 0 && (probe.Countries & mentioned) == 0)) continue;
+                var candidate = probe.Entry;
                 if (candidate.Removed || candidate.Visit == query) continue;
                 candidate.Visit = query;
                 if (Score(article, weights, numbers, candidate) is not { } evidence) continue;
@@ -287,10 +305,54 @@ public sealed class StoryEngine
     private static MemberKeys KeysOf(StoryMember member)
     {
         var fingerprint = member.Fingerprint!;
-        var countries = member.Mentioned.Select(c => "c:" + c);
-        var same = fingerprint.Anchors.Concat(countries).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var all = same.Concat(fingerprint.Bridges).Distinct().Order(StringComparer.Ordinal).ToArray();
-        return new MemberKeys(same, all);
+        var countries = new string[member.Mentioned.Count];
+        for (var i = 0; i < countries.Length; i++) countries[i] = CountryKey(member.Mentioned[i]);
+        if (countries.Length > 1) Array.Sort(countries, StringComparer.Ordinal);
+        var same = Union(fingerprint.Anchors, countries);
+        return new MemberKeys(same, fingerprint.Bridges.Length == 0 ? same : Union(same, fingerprint.Bridges));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CountryKeys = new(StringComparer.Ordinal);
+
+    private static string CountryKey(string country) => CountryKeys.GetOrAdd(country, static c => "c:" + c);
+
+    /// <summary>The distinct keys of both, in ordinal order: a merge when both are in that order (as fingerprints and sorted countries are).</summary>
+    private static string[] Union(string[] a, string[] b)
+    {
+        if (!Ascending(a) || !Ascending(b)) return a.Concat(b).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var merged = new string[a.Length + b.Length];
+        int i = 0, j = 0, n = 0;
+        while (i < a.Length || j < b.Length)
+        {
+            var order = i == a.Length ? 1 : j == b.Length ? -1 : string.CompareOrdinal(a[i], b[j]);
+            if (order <= 0)
+            {
+                merged[n++] = a[i++];
+                if (order == 0) j++;
+            }
+            else merged[n++] = b[j++];
+        }
+        // Equal neighbours (duplicates within an input) once only.
+        var distinct = 0;
+        for (var k = 0; k < n; k++)
+            if (distinct == 0 || !string.Equals(merged[distinct - 1], merged[k], StringComparison.Ordinal)) merged[distinct++] = merged[k];
+        if (distinct < merged.Length) Array.Resize(ref merged, distinct);
+        return merged;
+
+        static bool Ascending(string[] keys)
+        {
+            for (var k = 1; k < keys.Length; k++)
+                if (string.CompareOrdinal(keys[k - 1], keys[k]) > 0) return false;
+            return true;
+        }
+    }
+
+    private static int CountNumbers(string[] keys)
+    {
+        var numbers = 0;
+        foreach (var key in keys)
+            if (key[0] == '#') numbers++;
+        return numbers;
     }
 
     /// <summary>
@@ -371,7 +433,7 @@ public sealed class StoryEngine
     }
 
     /// <summary>Adds a new member's time and source to its story and keeps the compared members to the first and latest few.</summary>
-    private void Grow(StoryMemory story, StoryMember member)
+    private void Grow(StoryMemory story, StoryMember member, MemberKeys keys)
     {
         MarkArticle(member.ArticleId, story.Id, active: true);
         _storyOf[member.ArticleId] = story;
@@ -382,7 +444,7 @@ public sealed class StoryEngine
             _expiry.Add((story.LastSeen, story.Sequence, story.Id));
         }
         if (member.DetectedAt < story.FirstSeen) story.FirstSeen = member.DetectedAt;
-        Index(story, member);
+        Index(story, member, keys);
         var trimmedBelow = Tally(story).Active - LatestMembersKept;
         var k = 0;
         foreach (var active in story.Members)
@@ -525,7 +587,7 @@ public sealed class StoryEngine
         foreach (var member in story.Members)
         {
             _storyOf[member.ArticleId] = story;
-            if (member.Active && member.Fingerprint is not null) Index(story, member);
+            if (member.Active && member.Fingerprint is not null) Index(story, member, KeysOf(member));
         }
     }
 
@@ -539,16 +601,16 @@ public sealed class StoryEngine
             _articles[member.ArticleId] = new ArticleStory { Id = member.ArticleId, StoryId = story.Id, Active = member.Active };
         }
         _open.Remove(story.Id);
-        _storyAnchors.Remove(story.Id);
+        _indexed.Remove(story.Id);
         _tallies.Remove(story.Id);
         _closed[story.Id] = story;
     }
 
-    private void Index(StoryMemory story, StoryMember member)
+    private void Index(StoryMemory story, StoryMember member, MemberKeys keys)
     {
         var fingerprint = member.Fingerprint!;
-        if (!_storyAnchors.TryGetValue(story.Id, out var counts)) _storyAnchors[story.Id] = counts = [];
-        var keys = KeysOf(member);
+        if (!_indexed.TryGetValue(story.Id, out var indexed)) _indexed[story.Id] = indexed = new IndexedStory();
+        var counts = indexed.Anchors;
         var all = new int[keys.All.Length];
         for (var i = 0; i < all.Length; i++)
         {
@@ -557,22 +619,27 @@ public sealed class StoryEngine
             counts[id] = count + 1;
             if (count == 0) _index.CountStory(id);
         }
-        var same = keys.Same.Select(_index.Id).ToArray();
+        var same = new int[keys.Same.Length];
+        for (var i = 0; i < same.Length; i++) same[i] = _index.Id(keys.Same[i]);
         var bands = new ulong[ArticleFingerprint.Bands];
         for (var band = 0; band < bands.Length; band++) bands[band] = fingerprint.BandKey(band);
-        var entry = new StoryIndex.Entry(story, member, same, all, keys.Same.Count(k => k[0] == '#'), bands);
-        _entries[member] = entry;
-        foreach (var key in bands) _index.AddToBucket(key, entry);
+        var entry = new StoryIndex.Entry(story, member, same, all, CountNumbers(keys.Same), bands);
+        indexed.Entries.Add(entry);
+        var probe = StoryIndex.ProbeOf(entry);
+        foreach (var key in bands) _index.AddToBucket(key, probe);
         for (var i = 0; i < all.Length; i++)
-            if (keys.All[i][0] != 'c') _index.AddToPosting(all[i], entry);
+            if (keys.All[i][0] != 'c') _index.AddToPosting(all[i], probe);
     }
 
     private void Unindex(StoryMemory story, StoryMember member)
     {
-        _entries.Remove(member, out var entry);
-        entry!.Removed = true;
+        var indexed = _indexed[story.Id];
+        var at = indexed.Entries.FindIndex(e => ReferenceEquals(e.Member, member));
+        var entry = indexed.Entries[at];
+        indexed.Entries.RemoveAt(at);
+        entry.Removed = true;
         foreach (var key in entry.Bands) _index.RemoveFromBucket(key);
-        var counts = _storyAnchors[story.Id];
+        var counts = indexed.Anchors;
         foreach (var id in entry.All)
         {
             if (_index.Name(id)[0] != 'c') _index.RemoveFromPosting(id);
@@ -585,6 +652,13 @@ public sealed class StoryEngine
             counts.Remove(id);
             _index.UncountStory(id);
         }
+    }
+
+    /// <summary>An open story's indexed members, and how many of them have each anchor (by id).</summary>
+    private sealed class IndexedStory
+    {
+        public Dictionary<int, int> Anchors { get; } = [];
+        public List<StoryIndex.Entry> Entries { get; } = [];
     }
 
     private void MarkArticle(string articleId, string storyId, bool active) =>

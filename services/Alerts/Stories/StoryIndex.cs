@@ -31,15 +31,36 @@ internal sealed class StoryIndex
         public long Visit { get; set; }
     }
 
-    /// <summary>A bucket or posting: its entries (removed ones among them until swept) and how many are live.</summary>
+    /// <summary>
+    /// What a slot keeps of an entry to rule it out without following a reference: the member's time and masks of its
+    /// topics, alerted countries and mentioned countries. A candidate that passes is scored in full (the masks may
+    /// collide, never miss), so these only decide how much work a query does, never what it finds.
+    /// </summary>
+    public readonly struct Probe(Entry entry, long detected, ulong topics, ulong countries, ulong mentioned)
+    {
+        public Entry Entry { get; } = entry;
+
+        /// <summary>The member's <see cref="StoryMember.DetectedAt"/> in UTC ticks.</summary>
+        public long Detected { get; } = detected;
+
+        public ulong Topics { get; } = topics;
+        public ulong Countries { get; } = countries;
+        public ulong Mentioned { get; } = mentioned;
+    }
+
+    /// <summary>A bucket or posting: its probes (removed entries among them until swept) and how many are live.</summary>
     public sealed class Slot
     {
-        public List<Entry> Entries { get; } = [];
+        private Probe[] _probes = new Probe[4];
+        private int _count;
+
+        public ReadOnlySpan<Probe> Probes => _probes.AsSpan(0, _count);
         public int Live { get; private set; }
 
-        public void Add(Entry entry)
+        public void Add(in Probe probe)
         {
-            Entries.Add(entry);
+            if (_count == _probes.Length) Array.Resize(ref _probes, _count * 2);
+            _probes[_count++] = probe;
             Live++;
         }
 
@@ -47,10 +68,36 @@ internal sealed class StoryIndex
         public int Remove()
         {
             Live--;
-            if (Entries.Count >= 2 * Live + 16) Entries.RemoveAll(e => e.Removed);
+            if (_count >= 2 * Live + 16) Sweep();
             return Live;
         }
+
+        private void Sweep()
+        {
+            var kept = 0;
+            for (var i = 0; i < _count; i++)
+                if (!_probes[i].Entry.Removed) _probes[kept++] = _probes[i];
+            Array.Clear(_probes, kept, _count - kept);
+            _count = kept;
+            if (_probes.Length > 64 && _count < _probes.Length / 4) Array.Resize(ref _probes, _probes.Length / 2);
+        }
     }
+
+    /// <summary>A mask of the values (topics or countries): two lists that share a value have masks that share a bit.</summary>
+    public static ulong Mask(List<string> values)
+    {
+        var mask = 0UL;
+        foreach (var value in values)
+        {
+            var hash = 2166136261u;
+            foreach (var c in value) hash = (hash ^ c) * 16777619u;
+            mask |= 1UL << (int)(hash & 63);
+        }
+        return mask;
+    }
+
+    public static Probe ProbeOf(Entry entry) => new(entry, entry.Member.DetectedAt.UtcTicks, Mask(entry.Member.Topics),
+        Mask(entry.Member.Countries), Mask(entry.Member.Mentioned));
 
     private readonly Dictionary<ulong, Slot> _buckets = [];
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
@@ -109,10 +156,10 @@ internal sealed class StoryIndex
         _free.Push(id);
     }
 
-    public void AddToBucket(ulong key, Entry entry)
+    public void AddToBucket(ulong key, in Probe probe)
     {
         if (!_buckets.TryGetValue(key, out var bucket)) _buckets[key] = bucket = new Slot();
-        bucket.Add(entry);
+        bucket.Add(probe);
     }
 
     public void RemoveFromBucket(ulong key)
@@ -120,7 +167,7 @@ internal sealed class StoryIndex
         if (_buckets.TryGetValue(key, out var bucket) && bucket.Remove() == 0) _buckets.Remove(key);
     }
 
-    public void AddToPosting(int id, Entry entry) => (_postings[id] ??= new Slot()).Add(entry);
+    public void AddToPosting(int id, in Probe probe) => (_postings[id] ??= new Slot()).Add(probe);
 
     public void RemoveFromPosting(int id)
     {
