@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 using AnyAscii;
 using Lucene.Net.Analysis;
@@ -100,7 +102,23 @@ public sealed class ArticleFingerprinter
         var head = text.Length > MaxChars ? text[..MaxChars] : text;
         var content = title + "\n" + head;
         var shingles = Shingles(_analyzers.GetValueOrDefault(language) ?? _fallback, content);
+        var signature = MinHash(shingles);
+        var (anchors, bridges) = Anchors(content);
+        return new ArticleFingerprint(language, signature, shingles.Length, anchors, bridges);
+    }
+
+    /// <summary>
+    /// The signature: for each seed, the least of the high halves of <see cref="Mix"/>(shingle ^ seed) over the shingles
+    /// (<see cref="uint.MaxValue"/> for none). Four seeds at a time with AVX2, else one by one; the same values either way.
+    /// </summary>
+    public static uint[] MinHash(ReadOnlySpan<ulong> shingles)
+    {
         var signature = new uint[ArticleFingerprint.Length];
+        if (Avx2.IsSupported)
+        {
+            MinHashAvx2(shingles, signature);
+            return signature;
+        }
         Array.Fill(signature, uint.MaxValue);
         foreach (var shingle in shingles)
         {
@@ -110,14 +128,80 @@ public sealed class ArticleFingerprinter
                 if (value < signature[i]) signature[i] = value;
             }
         }
-        var (anchors, bridges) = Anchors(content);
-        return new ArticleFingerprint(language, signature, shingles.Count, anchors, bridges);
+        return signature;
     }
 
-    /// <summary>Hashes of the analysed words and of adjacent word pairs.</summary>
-    private static HashSet<ulong> Shingles(Analyzer analyzer, string content)
+    private const ulong MixFirst = 0xBF58476D1CE4E5B9UL;
+    private const ulong MixSecond = 0x94D049BB133111EBUL;
+
+    /// <summary>Seeds four to a vector, the last vector padded with a seed whose lane is dropped.</summary>
+    private static readonly Vector256<ulong>[] SeedVectors = CreateSeedVectors();
+
+    private static void MinHashAvx2(ReadOnlySpan<ulong> shingles, uint[] signature)
     {
-        var shingles = new HashSet<ulong>();
+        var firstLow = Vector256.Create(MixFirst & 0xFFFFFFFF).AsUInt32();
+        var firstHigh = Vector256.Create(MixFirst >> 32).AsUInt32();
+        var secondLow = Vector256.Create(MixSecond & 0xFFFFFFFF).AsUInt32();
+        var secondHigh = Vector256.Create(MixSecond >> 32).AsUInt32();
+        // Two vectors of seeds per pass over the shingles: independent chains keep the multipliers busy.
+        for (var v = 0; v < SeedVectors.Length; v += 2)
+        {
+            var seedA = SeedVectors[v];
+            var seedB = SeedVectors[v + 1];
+            // The high halves are compared as the low 32 bits of each 64-bit lane (the upper 32 bits stay 0).
+            var minA = Vector256.Create(0xFFFFFFFFUL).AsUInt32();
+            var minB = minA;
+            foreach (var shingle in shingles)
+            {
+                var s = Vector256.Create(shingle);
+                var a = s ^ seedA;
+                var b = s ^ seedB;
+                a = Multiply(a ^ Avx2.ShiftRightLogical(a, 30), firstLow, firstHigh);
+                b = Multiply(b ^ Avx2.ShiftRightLogical(b, 30), firstLow, firstHigh);
+                a = Multiply(a ^ Avx2.ShiftRightLogical(a, 27), secondLow, secondHigh);
+                b = Multiply(b ^ Avx2.ShiftRightLogical(b, 27), secondLow, secondHigh);
+                a ^= Avx2.ShiftRightLogical(a, 31);
+                b ^= Avx2.ShiftRightLogical(b, 31);
+                minA = Avx2.Min(minA, Avx2.ShiftRightLogical(a, 32).AsUInt32());
+                minB = Avx2.Min(minB, Avx2.ShiftRightLogical(b, 32).AsUInt32());
+            }
+            for (var lane = 0; lane < 4; lane++)
+            {
+                var i = 4 * v + lane;
+                signature[i] = (uint)minA.AsUInt64().GetElement(lane);
+                if (i + 4 < signature.Length) signature[i + 4] = (uint)minB.AsUInt64().GetElement(lane);
+            }
+        }
+
+        // The low 64 bits of a × b, b given as its 32-bit halves: AVX2 multiplies only 32 × 32 → 64.
+        static Vector256<ulong> Multiply(Vector256<ulong> a, Vector256<uint> bLow, Vector256<uint> bHigh)
+        {
+            var lowLow = Avx2.Multiply(a.AsUInt32(), bLow);
+            var highLow = Avx2.Multiply(Avx2.ShiftRightLogical(a, 32).AsUInt32(), bLow);
+            var lowHigh = Avx2.Multiply(a.AsUInt32(), bHigh);
+            return Avx2.Add(lowLow, Avx2.ShiftLeftLogical(Avx2.Add(highLow, lowHigh), 32));
+        }
+    }
+
+    private static Vector256<ulong>[] CreateSeedVectors()
+    {
+        var vectors = new Vector256<ulong>[(ArticleFingerprint.Length + 7) / 8 * 2];
+        Span<ulong> lanes = stackalloc ulong[4];
+        for (var v = 0; v < vectors.Length; v++)
+        {
+            for (var lane = 0; lane < 4; lane++) lanes[lane] = 4 * v + lane < Seeds.Length ? Seeds[4 * v + lane] : 0;
+            vectors[v] = Vector256.Create<ulong>(lanes);
+        }
+        return vectors;
+    }
+
+    [ThreadStatic] private static HashSet<ulong>? _shingleSet;
+
+    /// <summary>Hashes of the analysed words and of adjacent word pairs, distinct.</summary>
+    private static ulong[] Shingles(Analyzer analyzer, string content)
+    {
+        var shingles = _shingleSet ??= new HashSet<ulong>(4096);
+        shingles.Clear();
         using var stream = analyzer.GetTokenStream("text", content);
         var term = stream.AddAttribute<ICharTermAttribute>();
         stream.Reset();
@@ -132,7 +216,9 @@ public sealed class ArticleFingerprinter
             first = false;
         }
         stream.End();
-        return shingles;
+        var distinct = new ulong[shingles.Count];
+        shingles.CopyTo(distinct);
+        return distinct;
     }
 
     /// <summary>Names and numbers of the text, as anchors, and the bridge keys of its caseless words.</summary>
