@@ -32,8 +32,10 @@ internal static partial class AlertsLog
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Story assignment failed; reloading the assigner's memory from the store and retrying")]
     public static partial void StoryAssignerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Stories: events {From}..{To} ({Events} read) assigned, {Recorded} story events, {Milliseconds:0.0} ms")]
-    public static partial void StoryPageAssigned(ILogger logger, long from, long to, int events, int recorded, double milliseconds);
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Stories: events {From}..{To} ({Events} read) assigned, {Recorded} story events, {Milliseconds:0.0} ms " +
+                                                                  "(read and fingerprinted in {ReadMilliseconds:0.0} ms, assigned in {AssignMilliseconds:0.0}, written in {WriteMilliseconds:0.0})")]
+    public static partial void StoryPageAssigned(ILogger logger, long from, long to, int events, int recorded, double milliseconds,
+        double readMilliseconds, double assignMilliseconds, double writeMilliseconds);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Story assigner loaded at position {Position}: {OpenStories} open stories, {Cells} baseline cells")]
     public static partial void StoryAssignerLoaded(ILogger logger, long position, int openStories, int cells);
