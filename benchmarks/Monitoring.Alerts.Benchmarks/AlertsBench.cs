@@ -235,9 +235,11 @@ public sealed class AlertsBench : IAsyncDisposable
             .ToDictionary(x => x.Item1, x => x.Item2);
     }
 
+    /// <summary>
     /// Story assignment: <paramref name="count"/> articles forming stories of 1–8 wire copies each (near-duplicates and
     /// same-event reports with shared names and figures, across 30 countries) are recorded, then timed twice: the story
-    /// engine alone, in memory, and the assigner in the running service until every article's story is committed.
+    /// engine alone, in memory, and the assigner in the running service until every article's story is committed; then
+    /// as many again are recorded while the assigner is stopped, and it is timed catching up with them.
     /// </summary>
     public async Task StoriesAsync(int count)
     {
@@ -284,10 +286,31 @@ public sealed class AlertsBench : IAsyncDisposable
         var assigned = watch.Elapsed;
         Console.WriteLine($"   service: recorded in {appended.TotalSeconds:0.00} s; every article's story committed {assigned.TotalSeconds:0.00} s after the first append " +
                           $"= {count / assigned.TotalSeconds:N0} articles/s end to end (assigner running concurrently with ingestion)");
-        Console.WriteLine("   PHASES " + Monitoring.Alerts.Stories.PhaseDebug.Report());
         await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
-        await using var query = Store.QuerySession();
-        Console.WriteLine($"   {await query.Query<Monitoring.Alerts.Stories.Story>().CountAsync():N0} stories projected; all caught up {watch.Elapsed.TotalSeconds:0.00} s after the first append");
+        await using (var query = Store.QuerySession())
+        {
+            Console.WriteLine($"   {await query.Query<Monitoring.Alerts.Stories.Story>().CountAsync():N0} stories projected; all caught up {watch.Elapsed.TotalSeconds:0.00} s after the first append");
+        }
+
+        // The assigner on a backlog (as after a restart or an outage): stopped while as many articles again (stories of
+        // their own) are recorded, then timed from its start until every one has its story.
+        var assigner = _app.Services.GetRequiredService<Monitoring.Alerts.Stories.StoryAssigner>();
+        await assigner.StopAsync(CancellationToken.None);
+        var backlog = Enumerable.Range(count, count).Select(StoryArticle).ToList();
+        await Parallel.ForEachAsync(backlog.Chunk(ArticleClassifiedConsumerDefinition.BatchSize), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (batch, ct) =>
+        {
+            using var scope = _app.Services.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<ArticleRecorder>().RecordBatchAsync(batch, ct);
+        });
+        await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+        watch.Restart();
+        await assigner.StartAsync(CancellationToken.None);
+        await using (var session = Store.QuerySession())
+        {
+            while (await session.Query<Monitoring.Alerts.Stories.ArticleStory>().CountAsync(a => a.Id.StartsWith("story-")) < 2 * count) await Task.Delay(50);
+        }
+        Console.WriteLine($"   backlog: {count:N0} articles recorded while the assigner was stopped; every one's story committed " +
+                          $"{watch.Elapsed.TotalSeconds:0.00} s after it started = {count / watch.Elapsed.TotalSeconds:N0} articles/s catching up");
     }
 
     private static readonly string[] Names = ["Arvandi", "Belokov", "Castellan", "Dunmore", "Esterhazy", "Fairbanks", "Galloway", "Hartmann", "Ivashko", "Jorgensen"];
