@@ -33,8 +33,9 @@ internal sealed class StoryIndex
 
     /// <summary>
     /// What a slot keeps of an entry to rule it out without following a reference: the member's time and masks of its
-    /// topics, alerted countries and mentioned countries. A candidate that passes is scored in full (the masks may
-    /// collide, never miss), so these only decide how much work a query does, never what it finds.
+    /// topics, alerted countries and mentioned countries (a member whose countries or topics change is indexed again).
+    /// A candidate that passes is scored in full (the masks may collide, never miss), so these only decide how much
+    /// work a query does, never what it finds.
     /// </summary>
     public readonly struct Probe(Entry entry, long detected, ulong topics, ulong countries, ulong mentioned)
     {
