@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Hashing;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -28,13 +29,23 @@ public sealed record ArticleFingerprint(string Language, uint[] MinHash, int Shi
     public const int Length = Bands * Rows;
 
     /// <summary>Estimated Jaccard similarity of the two texts' shingle sets; 0 when either has none.</summary>
-    public double TextSimilarity(ArticleFingerprint other)
+    public double TextSimilarity(ArticleFingerprint other) =>
+        Shingles == 0 || other.Shingles == 0 ? 0 : Agreement(MinHash, other.MinHash) / (double)Length;
+
+    /// <summary>How many positions of the two signatures hold the same value.</summary>
+    public static int Agreement(ReadOnlySpan<uint> a, ReadOnlySpan<uint> b)
     {
-        if (Shingles == 0 || other.Shingles == 0) return 0;
         var same = 0;
-        for (var i = 0; i < Length; i++)
-            if (MinHash[i] == other.MinHash[i]) same++;
-        return same / (double)Length;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<uint>.Count <= a.Length; i += Vector256<uint>.Count)
+                same += BitOperations.PopCount(Vector256.Equals(Vector256.Create(a.Slice(i, Vector256<uint>.Count)),
+                    Vector256.Create(b.Slice(i, Vector256<uint>.Count))).ExtractMostSignificantBits());
+        }
+        for (; i < a.Length; i++)
+            if (a[i] == b[i]) same++;
+        return same;
     }
 
     /// <summary>The LSH bucket key of one band: equal for two signatures that agree on all its rows.</summary>

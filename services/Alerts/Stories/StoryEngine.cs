@@ -181,7 +181,7 @@ public sealed class StoryEngine
             var open = _open.ContainsKey(story.Id);
             if (open) Unindex(story, member);
             if (input.Fingerprint is { } fingerprint) member.Fingerprint = fingerprint;
-            if (open) Index(story, member, KeysOf(member));
+            if (open) Index(story, member, KeysOf(member), _index.FactsOf(member));
         }
         Changed(story, rebuild: true);
         if (unchanged) return [];
@@ -202,7 +202,8 @@ public sealed class StoryEngine
             Fingerprint = fingerprint,
         };
         var keys = KeysOf(member);
-        var best = BestMatch(member, keys);
+        var facts = _index.FactsOf(member);
+        var best = BestMatch(member, keys, facts);
         var decisions = new List<StoryDecision>(2);
         StoryMemory story;
         if (best is { } match)
@@ -220,7 +221,7 @@ public sealed class StoryEngine
             }
             story.Members.Add(member);
             tally.Add(member);
-            Grow(story, member, keys);
+            Grow(story, member, keys, facts);
             decisions.Add(new StoryDecision(story.Id, new ArticleJoinedStory(story.Id, member.ToArticle(), match.Evidence, Summarise(story), previous)));
         }
         else
@@ -233,7 +234,7 @@ public sealed class StoryEngine
             _open[story.Id] = story;
             _expiry.Add((story.LastSeen, story.Sequence, story.Id));
             Tally(story);
-            Grow(story, member, keys);
+            Grow(story, member, keys, facts);
             decisions.Add(new StoryDecision(story.Id, new StoryStarted(story.Id, member.ToArticle(), Summarise(story))));
         }
         if (Breaking(story, member) is { } breaking) decisions.Add(new StoryDecision(story.Id, breaking));
@@ -246,7 +247,7 @@ public sealed class StoryEngine
     /// The best-scoring member among those the article's LSH buckets and rarer anchors turn up; of equal scores, the one
     /// of the earliest story, then the earliest member (the order decisions were made in, whatever order the indexes hold).
     /// </summary>
-    private Match? BestMatch(StoryMember article, MemberKeys keys)
+    private Match? BestMatch(StoryMember article, MemberKeys keys, StoryIndex.Facts facts)
     {
         var fingerprint = article.Fingerprint!;
         var query = _index.BeginQuery();
@@ -258,11 +259,11 @@ public sealed class StoryEngine
         var weights = (Same: Weight(keys.Same), All: Weight(keys.All));
         var numbers = CountNumbers(keys.Same);
         // Score's first tests, on the probes: within the window, a shared topic, a country one of them is about.
-        var detected = article.DetectedAt.UtcTicks;
+        var detected = facts.Detected;
         var window = _options.Window.Ticks;
-        var topics = StoryIndex.Mask(article.Topics);
-        var countries = StoryIndex.Mask(article.Countries);
-        var mentioned = StoryIndex.Mask(article.Mentioned);
+        var topics = StoryIndex.Mask(facts.Topics);
+        var countries = StoryIndex.Mask(facts.Countries);
+        var mentioned = StoryIndex.Mask(facts.Mentioned);
 
         Match? best = null;
         for (var band = 0; band < ArticleFingerprint.Bands; band++)
@@ -289,7 +290,7 @@ public sealed class StoryEngine
                 var candidate = probe.Entry;
                 if (candidate.Removed || candidate.Visit == query) continue;
                 candidate.Visit = query;
-                if (Score(article, weights, numbers, candidate) is not { } evidence) continue;
+                if (Score(facts, weights, numbers, candidate) is not { } evidence) continue;
                 if (best is null || evidence.Score > best.Score ||
                     (evidence.Score == best.Score && (candidate.Story.Sequence, candidate.Member.Position).CompareTo((best.Story.Sequence, best.Matched.Position)) < 0))
                 {
@@ -359,19 +360,20 @@ public sealed class StoryEngine
     /// How well an article matches one member, or null when it does not. The article's anchors are marked in the index
     /// for the query; sums run over the member's anchors in their ordinal order.
     /// </summary>
-    private StoryMatch? Score(StoryMember article, (double Same, double All) articleWeights, int articleNumbers, StoryIndex.Entry candidate)
+    private StoryMatch? Score(StoryIndex.Facts a, (double Same, double All) articleWeights, int articleNumbers, StoryIndex.Entry candidate)
     {
-        var member = candidate.Member;
-        var gap = (article.DetectedAt - member.DetectedAt).Duration();
-        if (gap > _options.Window) return null;
+        var m = candidate.Facts;
+        var gap = Math.Abs(a.Detected - m.Detected);
+        if (gap > _options.Window.Ticks) return null;
         // Templated texts (the same wording about another place) are not one story: even near-duplicates share a topic and a country.
-        if (!SharesAny(article.Topics, member.Topics)) return null;
-        if (!SharesAny(article.Countries, member.Mentioned) && !SharesAny(member.Countries, article.Mentioned)) return null;
+        if (!StoryIndex.Facts.SharesAny(a.Topics, m.Topics)) return null;
+        if (!StoryIndex.Facts.SharesAny(a.Countries, m.Mentioned) && !StoryIndex.Facts.SharesAny(m.Countries, a.Mentioned)) return null;
 
-        var a = article.Fingerprint!;
-        var m = member.Fingerprint!;
-        var sameLanguage = string.Equals(a.Language, m.Language, StringComparison.OrdinalIgnoreCase);
-        var text = sameLanguage ? a.TextSimilarity(m) : 0;
+        var sameLanguage = a.Language == m.Language;
+        var text = sameLanguage && a.MinHash is not null && m.MinHash is not null
+            ? ArticleFingerprint.Agreement(a.MinHash, m.MinHash) / (double)ArticleFingerprint.Length
+            : 0;
+        var member = candidate.Member;
         if (text >= _options.DuplicateSimilarity)
             return new StoryMatch("near-duplicate", member.ArticleId, Round(2 + text), Round(text), 0, []);
 
@@ -392,7 +394,7 @@ public sealed class StoryEngine
         var overlap = evidence / Math.Max(1e-9, Math.Min(sameLanguage ? articleWeights.Same : articleWeights.All, weightM));
         if (sameLanguage && text >= MinRelatedText && evidence >= MinSameEventEvidence && overlap >= _options.SameEventOverlap)
             return new StoryMatch("same-event", member.ArticleId, Round(1 + text + overlap), Round(text), Round(overlap), Shared(keysM, sameLanguage));
-        if (gap <= _options.CrossLanguageWindow && evidence >= MinCrossLanguageEvidence && overlap >= _options.CrossLanguageOverlap)
+        if (gap <= _options.CrossLanguageWindow.Ticks && evidence >= MinCrossLanguageEvidence && overlap >= _options.CrossLanguageOverlap)
             return new StoryMatch(sameLanguage ? "same-event" : "cross-language", member.ArticleId, Round(1 + overlap), Round(text), Round(overlap),
                 Shared(keysM, sameLanguage));
         return null;
@@ -404,13 +406,6 @@ public sealed class StoryEngine
         foreach (var id in keys)
             if (_index.IsMarked(id, sameLanguage)) shared.Add(_index.Name(id));
         return shared;
-    }
-
-    private static bool SharesAny(List<string> these, List<string> those)
-    {
-        foreach (var item in these)
-            if (those.Contains(item)) return true;
-        return false;
     }
 
     /// <summary>Shared names and numbers needed, in units of one anchor unique to the two articles.</summary>
@@ -433,7 +428,7 @@ public sealed class StoryEngine
     }
 
     /// <summary>Adds a new member's time and source to its story and keeps the compared members to the first and latest few.</summary>
-    private void Grow(StoryMemory story, StoryMember member, MemberKeys keys)
+    private void Grow(StoryMemory story, StoryMember member, MemberKeys keys, StoryIndex.Facts facts)
     {
         MarkArticle(member.ArticleId, story.Id, active: true);
         _storyOf[member.ArticleId] = story;
@@ -444,7 +439,7 @@ public sealed class StoryEngine
             _expiry.Add((story.LastSeen, story.Sequence, story.Id));
         }
         if (member.DetectedAt < story.FirstSeen) story.FirstSeen = member.DetectedAt;
-        Index(story, member, keys);
+        Index(story, member, keys, facts);
         var trimmedBelow = Tally(story).Active - LatestMembersKept;
         var k = 0;
         foreach (var active in story.Members)
@@ -587,7 +582,7 @@ public sealed class StoryEngine
         foreach (var member in story.Members)
         {
             _storyOf[member.ArticleId] = story;
-            if (member.Active && member.Fingerprint is not null) Index(story, member, KeysOf(member));
+            if (member.Active && member.Fingerprint is not null) Index(story, member, KeysOf(member), _index.FactsOf(member));
         }
     }
 
@@ -606,7 +601,7 @@ public sealed class StoryEngine
         _closed[story.Id] = story;
     }
 
-    private void Index(StoryMemory story, StoryMember member, MemberKeys keys)
+    private void Index(StoryMemory story, StoryMember member, MemberKeys keys, StoryIndex.Facts facts)
     {
         var fingerprint = member.Fingerprint!;
         if (!_indexed.TryGetValue(story.Id, out var indexed)) _indexed[story.Id] = indexed = new IndexedStory();
@@ -623,7 +618,7 @@ public sealed class StoryEngine
         for (var i = 0; i < same.Length; i++) same[i] = _index.Id(keys.Same[i]);
         var bands = new ulong[ArticleFingerprint.Bands];
         for (var band = 0; band < bands.Length; band++) bands[band] = fingerprint.BandKey(band);
-        var entry = new StoryIndex.Entry(story, member, same, all, CountNumbers(keys.Same), bands);
+        var entry = new StoryIndex.Entry(story, member, same, all, CountNumbers(keys.Same), bands, facts);
         indexed.Entries.Add(entry);
         var probe = StoryIndex.ProbeOf(entry);
         foreach (var key in bands) _index.AddToBucket(key, probe);

@@ -9,8 +9,12 @@ namespace Monitoring.Alerts.Stories;
 /// </summary>
 internal sealed class StoryIndex
 {
-    /// <summary>A compared member as indexed: its anchor ids (in the ordinal order of the anchors) and band keys.</summary>
-    public sealed class Entry(StoryMemory story, StoryMember member, int[] same, int[] all, int numbers, ulong[] bands)
+    /// <summary>
+    /// A compared member as indexed: its anchor ids (in the ordinal order of the anchors) and band keys, and copies of
+    /// what scoring reads of it (time, language, topics, countries, signature), so that scoring a candidate reads this
+    /// entry alone. A member whose countries, topics or fingerprint change is indexed again, so the copies stay current.
+    /// </summary>
+    public sealed class Entry(StoryMemory story, StoryMember member, int[] same, int[] all, int numbers, ulong[] bands, Facts facts)
     {
         public StoryMemory Story { get; } = story;
         public StoryMember Member { get; } = member;
@@ -25,10 +29,46 @@ internal sealed class StoryIndex
         public int Numbers { get; } = numbers;
 
         public ulong[] Bands { get; } = bands;
+        public Facts Facts { get; } = facts;
         public bool Removed { get; set; }
 
         /// <summary>The last query that met this entry: each candidate is scored once per query.</summary>
         public long Visit { get; set; }
+    }
+
+    /// <summary>
+    /// An article's or member's time (UTC ticks), language, alert topics, alert countries and mentioned countries (as
+    /// interned ids: equal ids, equal values), and its signature (<c>null</c> when its text had no shingles).
+    /// </summary>
+    public sealed record Facts(long Detected, int Language, int[] Topics, int[] Countries, int[] Mentioned, uint[]? MinHash)
+    {
+        public static bool SharesAny(int[] these, int[] those)
+        {
+            foreach (var value in these)
+                if (Array.IndexOf(those, value) >= 0) return true;
+            return false;
+        }
+    }
+
+    private readonly Dictionary<string, int> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _languages = new(StringComparer.Ordinal);
+
+    /// <summary>The facts of a member with a fingerprint: values and languages interned (languages compared ignoring case, as ordinal upper case).</summary>
+    public Facts FactsOf(StoryMember member)
+    {
+        var fingerprint = member.Fingerprint!;
+        var language = fingerprint.Language.ToUpperInvariant();
+        if (!_languages.TryGetValue(language, out var languageId)) _languages[language] = languageId = _languages.Count;
+        return new Facts(member.DetectedAt.UtcTicks, languageId, Ids(member.Topics), Ids(member.Countries), Ids(member.Mentioned),
+            fingerprint.Shingles == 0 ? null : (uint[])fingerprint.MinHash.Clone());
+
+        int[] Ids(List<string> values)
+        {
+            var ids = new int[values.Count];
+            for (var i = 0; i < ids.Length; i++)
+                if (!_values.TryGetValue(values[i], out ids[i])) _values[values[i]] = ids[i] = _values.Count;
+            return ids;
+        }
     }
 
     /// <summary>
@@ -84,21 +124,16 @@ internal sealed class StoryIndex
         }
     }
 
-    /// <summary>A mask of the values (topics or countries): two lists that share a value have masks that share a bit.</summary>
-    public static ulong Mask(List<string> values)
+    /// <summary>A mask of interned values (topics or countries): two lists that share a value have masks that share a bit.</summary>
+    public static ulong Mask(int[] values)
     {
         var mask = 0UL;
-        foreach (var value in values)
-        {
-            var hash = 2166136261u;
-            foreach (var c in value) hash = (hash ^ c) * 16777619u;
-            mask |= 1UL << (int)(hash & 63);
-        }
+        foreach (var value in values) mask |= 1UL << (value & 63);
         return mask;
     }
 
-    public static Probe ProbeOf(Entry entry) => new(entry, entry.Member.DetectedAt.UtcTicks, Mask(entry.Member.Topics),
-        Mask(entry.Member.Countries), Mask(entry.Member.Mentioned));
+    public static Probe ProbeOf(Entry entry) => new(entry, entry.Facts.Detected, Mask(entry.Facts.Topics), Mask(entry.Facts.Countries),
+        Mask(entry.Facts.Mentioned));
 
     private readonly Dictionary<ulong, Slot> _buckets = [];
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
