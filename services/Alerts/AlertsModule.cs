@@ -7,6 +7,7 @@ using Marten;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Alerts.Dashboard;
 using Monitoring.Alerts.Exchange;
 using Monitoring.Alerts.Pipeline;
 using Monitoring.Alerts.Webhooks;
@@ -39,6 +40,7 @@ public static class AlertsModule
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaults.ReadyTag]);
         builder.Services.AddScoped<ArticleRecorder>();
         builder.Services.AddScoped<CountryAlertQueries>();
+        builder.Services.AddScoped<RecentAlerts>();
         builder.Services.AddArticleClassifier();
         builder.Services.AddSingleton<ArticleReclassifier>();
         builder.Services.AddSingleton<AlertFeedReader>();
@@ -116,6 +118,7 @@ public static class AlertsModule
         app.MapAlertReplay();
         app.MapSubscriptionsApi();
         app.MapPipelineApi();
+        app.MapDashboard();
         return app;
     }
 }
