@@ -154,8 +154,10 @@ stop_rabbitmq() {
   if [ -f "$dir/epmd.port" ]; then
     ERL_EPMD_PORT=$(cat "$dir/epmd.port") epmd -kill >/dev/null 2>&1
   fi
-  # epmd started for this node's port only; anything else of ours left under the folder goes too.
-  pkill -9 -f -- "$dir" 2>/dev/null
+  # Anything else the node left running from its folder (erl_child_setup, inet_gethost) goes too. The patterns
+  # name the node's own folders, never the folder alone, so the shell calling this is not matched.
+  pkill -9 -f -- "$dir/home" 2>/dev/null
+  pkill -9 -f -- "$dir/mnesia" 2>/dev/null
   return 0
 }
 

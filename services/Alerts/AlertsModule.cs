@@ -22,13 +22,14 @@ public static class AlertsModule
     /// <summary>
     /// The Marten event store in its own schema (<c>MONITORING_ALERTS_SCHEMA</c>, default <c>alerts</c>): one stream
     /// per article and per webhook subscription; the article snapshot inline; alert projections, the exchange
-    /// forwarder and the webhook dispatcher on the async daemon (<c>MONITORING_DAEMON_MODE</c>: solo or hotcold).
+    /// forwarder and the webhook dispatcher on the async daemon (<c>MONITORING_DAEMON_MODE</c>: hotcold, the default, so
+    /// any number of replicas elect one daemon; solo; or disabled).
     /// </summary>
     public static WebApplicationBuilder AddAlertStore(this WebApplicationBuilder builder)
     {
         var connectionString = PostgresConnection.From(builder.Configuration);
         var schema = builder.Configuration["MONITORING_ALERTS_SCHEMA"] ?? "alerts";
-        var daemonMode = (builder.Configuration["MONITORING_DAEMON_MODE"] ?? "solo").ToLowerInvariant() switch
+        var daemonMode = (builder.Configuration["MONITORING_DAEMON_MODE"] ?? "hotcold").ToLowerInvariant() switch
         {
             "solo" => DaemonMode.Solo,
             "hotcold" => DaemonMode.HotCold,
@@ -66,6 +67,8 @@ public static class AlertsModule
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.MetadataConfig.HeadersEnabled = true;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                // Advisory locks are per database: each store (schema) elects its own hot daemon.
+                options.Projections.DaemonLockId = StableLockId("monitoring-daemon:" + schema);
                 options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
                 options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(500);
 
@@ -106,6 +109,10 @@ public static class AlertsModule
             .AddAsyncDaemon(daemonMode);
         return builder;
     }
+
+    /// <summary>A 32-bit advisory lock id that is the same in every process for the same name.</summary>
+    public static int StableLockId(string name) =>
+        BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
 
     /// <summary>The composite projection that keeps <see cref="CountryAlert"/> and <see cref="CountryDayStats"/>.</summary>
     public const string CountryViews = "country-views";

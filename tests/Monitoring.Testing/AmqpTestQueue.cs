@@ -19,12 +19,16 @@ public sealed class AmqpTestQueue : IAsyncDisposable
 {
     public const string Exchange = "monitoring.alerts";
 
-    private readonly IConnection _connection;
-    private readonly IChannel _channel;
+    private readonly Uri _amqpUri;
+    private readonly string[] _bindingKeys;
     private readonly List<AmqpMessage> _received = [];
+    private IConnection _connection;
+    private IChannel _channel;
 
-    private AmqpTestQueue(IConnection connection, IChannel channel, string name)
+    private AmqpTestQueue(Uri amqpUri, string[] bindingKeys, IConnection connection, IChannel channel, string name)
     {
+        _amqpUri = amqpUri;
+        _bindingKeys = bindingKeys;
         _connection = connection;
         _channel = channel;
         Name = name;
@@ -34,22 +38,42 @@ public sealed class AmqpTestQueue : IAsyncDisposable
 
     public static async Task<AmqpTestQueue> BindAsync(Uri amqpUri, params string[] bindingKeys)
     {
+        var name = TestServers.UniqueName("q");
+        var (connection, channel) = await ConnectAsync(amqpUri, name, bindingKeys);
+        return new AmqpTestQueue(amqpUri, bindingKeys, connection, channel, name);
+    }
+
+    private static async Task<(IConnection, IChannel)> ConnectAsync(Uri amqpUri, string name, string[] bindingKeys)
+    {
         var connection = await new ConnectionFactory { Uri = amqpUri }.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
         await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Topic, durable: true, autoDelete: false);
-        var name = TestServers.UniqueName("q");
         await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false);
         foreach (var key in bindingKeys) await channel.QueueBindAsync(name, Exchange, key);
-        return new AmqpTestQueue(connection, channel, name);
+        return (connection, channel);
     }
 
-    /// <summary>Everything received so far, after taking what is waiting in the queue.</summary>
+    /// <summary>Everything received so far, after taking what is waiting in the queue. Reconnects after a broker restart
+    /// (the queue is durable, so what was routed to it before the restart is still there).</summary>
     public async Task<IReadOnlyList<AmqpMessage>> DrainAsync()
     {
-        while (await _channel.BasicGetAsync(Name, autoAck: true) is { } result)
+        try
         {
-            _received.Add(new AmqpMessage(result.RoutingKey, result.BasicProperties.MessageId, result.BasicProperties.Persistent,
-                result.BasicProperties.ContentType, result.BasicProperties.Headers, Encoding.UTF8.GetString(result.Body.Span)));
+            if (!_channel.IsOpen)
+            {
+                await _connection.DisposeAsync();
+                (_connection, _channel) = await ConnectAsync(_amqpUri, Name, _bindingKeys);
+            }
+            while (await _channel.BasicGetAsync(Name, autoAck: true) is { } result)
+            {
+                _received.Add(new AmqpMessage(result.RoutingKey, result.BasicProperties.MessageId, result.BasicProperties.Persistent,
+                    result.BasicProperties.ContentType, result.BasicProperties.Headers, Encoding.UTF8.GetString(result.Body.Span)));
+            }
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.AlreadyClosedException
+                                       or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // the broker is down or restarting; try again on the next drain
         }
         return _received;
     }
@@ -70,7 +94,7 @@ public sealed class AmqpTestQueue : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _channel.QueueDeleteAsync(Name);
+        if (_channel.IsOpen) await _channel.QueueDeleteAsync(Name);
         await _channel.DisposeAsync();
         await _connection.DisposeAsync();
     }

@@ -95,7 +95,7 @@ public sealed class PipelineHealth : BackgroundService
         {
             try
             {
-                Current = await TakeAsync(stoppingToken);
+                await TakeAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -109,7 +109,7 @@ public sealed class PipelineHealth : BackgroundService
     public async Task<PipelineSnapshot> FreshAsync(TimeSpan maxAge, CancellationToken ct)
     {
         if (Current is { } current && DateTimeOffset.UtcNow - current.At <= maxAge) return current;
-        return Current = await TakeAsync(ct);
+        return await TakeAsync(ct);
     }
 
     public async Task<PipelineSnapshot> TakeAsync(CancellationToken ct)
@@ -135,7 +135,7 @@ public sealed class PipelineHealth : BackgroundService
         var (queues, brokerError) = await QueuesAsync(ct);
         var counts = await CountsAsync(connection, schema, ct);
         var rates = Rates(queues, counts, now);
-        return new PipelineSnapshot(now, highWater, projections, queues, brokerError, rates, _latencies.Summary(now.AddMinutes(-5)));
+        return Current = new PipelineSnapshot(now, highWater, projections, queues, brokerError, rates, _latencies.Summary(now.AddMinutes(-5)));
     }
 
     private static async Task<Dictionary<long, DateTimeOffset>> TimestampsAsync(NpgsqlConnection connection, string schema, long[] sequences, CancellationToken ct)

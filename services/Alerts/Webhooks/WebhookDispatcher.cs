@@ -13,7 +13,7 @@ namespace Monitoring.Alerts.Webhooks;
 /// <summary>
 /// Turns every alert into a pending <see cref="WebhookDelivery"/> for each active webhook subscription that
 /// asked for it, as a Marten subscription: the deliveries are written in the same transaction as the
-/// subscription's progress, so each is created exactly once, across crashes and restarts.
+/// subscription's progress, so each is created exactly once, across crashes, restarts and failovers.
 /// </summary>
 public sealed class WebhookDispatcher : SubscriptionBase
 {
@@ -39,15 +39,20 @@ public sealed class WebhookDispatcher : SubscriptionBase
             .Where(s => s.Status == WebhookSubscriptionStatus.Active)
             .ToListAsync(cancellationToken);
         var now = _clock.GetUtcNow();
-        var created = 0;
-        foreach (var subscription in subscriptions)
-        foreach (var item in items)
-        {
-            if (item.Position <= subscription.StartPosition || subscription.Filter.EventFor(item) is not { } eventType) continue;
-            operations.Store(WebhookDeliveries.Create(subscription, item, eventType, now, replay: null));
-            created++;
-        }
-        return created == 0 ? NullChangeListener.Instance : _signal;
+        var deliveries = (
+            from subscription in subscriptions
+            from item in items
+            where item.Position > subscription.StartPosition
+            let eventType = subscription.Filter.EventFor(item)
+            where eventType is not null
+            select WebhookDeliveries.Create(subscription, item, eventType, now, replay: null)).ToList();
+        if (deliveries.Count == 0) return NullChangeListener.Instance;
+
+        // A page the daemon processes again (after a restart or a failover) must not reset deliveries already under way.
+        var existing = (await operations.LoadManyAsync<WebhookDelivery>(cancellationToken, deliveries.Select(d => d.Id).ToArray()))
+            .Select(d => d.Id).ToHashSet();
+        foreach (var delivery in deliveries.Where(d => !existing.Contains(d.Id))) operations.Store(delivery);
+        return _signal;
     }
 }
 

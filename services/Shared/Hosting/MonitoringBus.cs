@@ -7,8 +7,8 @@ namespace Monitoring.Hosting;
 
 /// <summary>
 /// MassTransit over RabbitMQ, configured once for every service: the broker from
-/// <c>MONITORING_RABBITMQ</c> (an amqp:// URI whose path is the virtual host), a bounded retry,
-/// endpoints named after their consumers, and faults moved to the consumer's <c>_error</c> queue.
+/// <c>MONITORING_RABBITMQ</c> (an amqp:// URI whose path is the virtual host), a bounded retry and a kill
+/// switch, endpoints named after their consumers, and faults moved to the consumer's <c>_error</c> queue.
 /// </summary>
 public static class MonitoringBus
 {
@@ -38,8 +38,15 @@ public static class MonitoringBus
                 });
                 cfg.PrefetchCount = prefetch;
                 cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
-                cfg.UseMessageRetry(retry => retry.Exponential(5,
-                    TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
+                // A message that keeps failing is retried for about three minutes (a database restart, a broker
+                // failover) before it goes to the endpoint's _error queue; meanwhile the kill switch stops taking new
+                // messages when most of them fail, so a dead dependency does not empty the queue into _error.
+                cfg.UseKillSwitch(killSwitch => killSwitch
+                    .SetActivationThreshold(20)
+                    .SetTripThreshold(0.5)
+                    .SetRestartTimeout(TimeSpan.FromSeconds(15)));
+                cfg.UseMessageRetry(retry => retry.Exponential(10,
+                    TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
                 configureBus?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
