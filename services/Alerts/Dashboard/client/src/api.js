@@ -52,9 +52,10 @@ function notify() {
 
 /**
  * Follows /api/alerts/stream from a position: the browser's EventSource reconnects by itself and sends
- * Last-Event-ID, so the server resumes exactly where the page left off. Returns a function that stops it.
+ * Last-Event-ID, so the server resumes exactly where the page left off; onClosed is told when it stopped trying.
+ * Returns a function that stops it.
  */
-export function followAlerts({ after, country, topic, minSeverity }, { onAlert, onWithdrawn }) {
+export function followAlerts({ after, country, topic, minSeverity }, { onAlert, onWithdrawn, onClosed }) {
   const source = new EventSource(`/api/alerts/stream${query({ after, country, topic, minSeverity })}`);
   let state = "connecting";
   const setState = (next) => {
@@ -67,7 +68,11 @@ export function followAlerts({ after, country, topic, minSeverity }, { onAlert, 
     notify();
   };
   source.addEventListener("open", () => setState("open"));
-  source.addEventListener("error", () => setState(source.readyState === EventSource.CLOSED ? "closed" : "failing"));
+  source.addEventListener("error", () => {
+    setState("failing");
+    // The browser gives up on an answer that is not an event stream (e.g. 503 while the service restarts).
+    if (source.readyState === EventSource.CLOSED) onClosed?.();
+  });
   source.addEventListener("alert", (event) => onAlert(JSON.parse(event.data)));
   source.addEventListener("withdrawn", (event) => onWithdrawn?.(JSON.parse(event.data)));
   return () => {

@@ -71,6 +71,7 @@ export function createFeed({ vocabulary, filters: initial = {}, fixedCountry = n
         render();
         onAlert?.(alert);
       },
+      onClosed: () => setTimeout(() => mine === generation && restart(), 5000),
       onWithdrawn: (alert) => {
         const item = items.find((i) => i.alert.articleId === alert.articleId);
         if (!item) return;
