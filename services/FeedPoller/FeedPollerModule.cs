@@ -1,46 +1,43 @@
-using Monitoring.FeedPoller.Feeds;
+using MassTransit;
+using Monitoring.FeedPoller.Fetching;
 using Monitoring.FeedPoller.Polling;
+using Monitoring.FeedPoller.Registry;
+using Monitoring.FeedPoller.Scheduling;
+using Monitoring.Hosting;
+using Npgsql;
 
 namespace Monitoring.FeedPoller;
 
 public static class FeedPollerModule
 {
-    public const string UserAgent = "Monitoring-FeedPoller/0.1 (+https://github.com/monitoring; security news monitoring)";
-
+    /// <summary>
+    /// The registry in the poller's own PostgreSQL schema, the guarded HTTP client, the scheduler and the health publisher.
+    /// Ready (<c>/health/ready</c>) only when PostgreSQL and the bus answer.
+    /// </summary>
     public static WebApplicationBuilder AddFeedPoller(this WebApplicationBuilder builder)
     {
+        var options = FeedPollerOptions.From(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(NpgsqlDataSource.Create(PostgresConnection.From(builder.Configuration)));
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaults.ReadyTag]);
+
+        builder.Services.AddSingleton(_ => GuardedConnections.CreateClient(options.AddressPolicy, options.Limits));
+        builder.Services.AddSingleton(s => new FeedFetcher(s.GetRequiredService<HttpClient>(), options.Limits, options.UserAgent));
+        builder.Services.AddSingleton(s => new FeedStore(s.GetRequiredService<NpgsqlDataSource>(), options.Schema));
         builder.Services.AddSingleton<FeedRegistry>();
-        builder.Services.AddHttpClient(FeedFetcher.HttpClientName, client =>
-            {
-                client.Timeout = TimeSpan.FromSeconds(30);
-                client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AutomaticDecompression = System.Net.DecompressionMethods.All,
-                MaxAutomaticRedirections = 5,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-            });
-        builder.Services.AddHostedService<FeedPollingService>();
+        builder.Services.AddSingleton(s => new HostGate(options.HostSpacing, s.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(s => new FeedPolling(
+            s.GetRequiredService<FeedFetcher>(), s.GetRequiredService<FeedStore>(), s.GetRequiredService<FeedRegistry>(),
+            s.GetRequiredService<IBus>(), options, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FeedPolling>>()));
+        builder.Services.AddSingleton<FeedScheduler>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<FeedScheduler>());
+        builder.Services.AddHostedService<FeedHealthPublisher>();
         return builder;
     }
 
     public static WebApplication MapFeedPollerApi(this WebApplication app)
     {
-        var registry = app.Services.GetRequiredService<FeedRegistry>();
-        FeedPollerLog.FeedsLoaded(app.Logger, registry.Feeds.Count, registry.FeedsFile);
-        app.MapGet("/api/feeds", (FeedRegistry feeds) => feeds.Feeds.Select(f => new
-        {
-            url = f.Subscription.Url.ToString(),
-            title = f.Subscription.Title,
-            language = f.Subscription.Language,
-            status = f.LastError is null ? (f.LastSuccessAt is null ? "pending" : "ok") : "failing",
-            lastAttemptAt = f.LastAttemptAt,
-            lastSuccessAt = f.LastSuccessAt,
-            lastError = f.LastError,
-            consecutiveFailures = f.ConsecutiveFailures,
-            articlesPublished = f.ArticlesPublished,
-        }));
+        app.MapFeedsApi();
         return app;
     }
 }

@@ -1,16 +1,20 @@
 using Monitoring.FeedPoller;
+using Monitoring.FeedPoller.Conformance;
 using Monitoring.FeedPoller.Parsing;
 using Monitoring.Hosting;
 
-if (args is ["parse", ..])
+switch (args)
 {
-    return await ParseCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    case ["parse", ..]:
+        return await ParseCommand.RunAsync(args[1..], Console.Out, Console.Error);
+    case ["conformance", ..]:
+        return await ConformanceCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("monitoring-feedpoller", "http://127.0.0.1:5081");
-builder.AddFeedPoller();
 builder.AddMonitoringBus(_ => { });
+builder.AddFeedPoller();
 
 var app = builder.Build();
 app.MapServiceDefaults();

@@ -50,7 +50,8 @@ public sealed class PipelineFixture : IAsyncLifetime
             ["MONITORING_FEEDPOLLER_SCHEMA"] = _feedsSchema.Name,
             ["MONITORING_FEEDS_FILE"] = feedsFile,
             ["MONITORING_ALLOW_PRIVATE_FEEDS"] = "1",
-            ["MONITORING_POLL_INTERVAL_SECONDS"] = "2",
+            ["MONITORING_POLL_MIN_SECONDS"] = "2",
+            ["MONITORING_POLL_MAX_SECONDS"] = "10",
             ["MONITORING_API_KEY"] = "e2e-key",
         };
         // Alerts first: its consumer queue must exist before the first article is published.

@@ -1,4 +1,4 @@
-using Monitoring.FeedPoller.Feeds;
+using Monitoring.FeedPoller.Articles;
 
 namespace Monitoring.FeedPoller.Tests;
 

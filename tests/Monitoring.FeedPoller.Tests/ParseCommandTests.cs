@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Monitoring.FeedPoller.Fetching;
 using Monitoring.FeedPoller.Parsing;
+using Monitoring.Testing;
 
 namespace Monitoring.FeedPoller.Tests;
 
@@ -47,5 +50,36 @@ public sealed class ParseCommandTests : IDisposable
         var error = new StringWriter();
         Assert.Equal(1, await ParseCommand.RunAsync([Path.Combine(_folder, "none.xml")], new StringWriter(), error));
         Assert.Contains("does not exist", error.ToString());
+    }
+
+    [Fact]
+    public async Task Parse_of_a_url_applies_the_pollers_address_policy()
+    {
+        await using var server = await LocalHttpServer.StartAsync(context =>
+            context.Response.WriteAsync("<rss><channel><title>Local</title><item><title>A</title><link>https://l.example/a</link></item></channel></rss>"));
+        var url = server.Url("feed.xml").ToString();
+
+        var refused = new StringWriter();
+        Assert.Equal(1, await ParseCommand.RunAsync([url], new StringWriter(), refused, policy: AddressPolicy.PublicOnly));
+        Assert.Contains("MONITORING_ALLOW_PRIVATE_FEEDS", refused.ToString());
+        Assert.Equal(0, server.RequestCount);
+
+        var output = new StringWriter();
+        Assert.Equal(0, await ParseCommand.RunAsync([url], output, new StringWriter(), policy: AddressPolicy.AllowAll));
+        Assert.Equal("Local", JsonDocument.Parse(output.ToString()).RootElement.GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task Parse_of_an_oversized_url_body_stops_at_the_limit()
+    {
+        await using var server = await LocalHttpServer.StartAsync(async context =>
+        {
+            var chunk = new byte[64 * 1024];
+            while (!context.RequestAborted.IsCancellationRequested) await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+        });
+        var error = new StringWriter();
+        var limits = FetchLimits.Default with { MaxBodyBytes = 512 * 1024 };
+        Assert.Equal(1, await ParseCommand.RunAsync([server.Url("feed.xml").ToString()], new StringWriter(), error, limits, AddressPolicy.AllowAll));
+        Assert.StartsWith("parse: body is larger than", error.ToString());
     }
 }

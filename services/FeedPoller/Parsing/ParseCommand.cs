@@ -1,9 +1,14 @@
 using System.Text.Json;
-using Monitoring.FeedPoller.Feeds;
+using Monitoring.FeedPoller.Articles;
+using Monitoring.FeedPoller.Fetching;
 
 namespace Monitoring.FeedPoller.Parsing;
 
-/// <summary><c>parse FILE_OR_URL</c>: prints the parsed feed as JSON, or exits 1 with a one-line error on stderr.</summary>
+/// <summary>
+/// <c>parse FILE_OR_URL</c>: prints the parsed feed as JSON (<c>title, link, language, items: id, title, link, published,
+/// text, language</c>), or exits 1 with a one-line error on stderr. A URL is fetched exactly as the poller fetches it:
+/// same address policy (<c>MONITORING_ALLOW_PRIVATE_FEEDS</c>), size, time and redirect limits.
+/// </summary>
 public static class ParseCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -12,43 +17,43 @@ public static class ParseCommand
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, FetchLimits? limits = null, AddressPolicy? policy = null)
     {
         if (args.Length != 1)
         {
             await error.WriteLineAsync("usage: parse FILE_OR_URL");
             return 2;
         }
+        limits ??= FetchLimits.Default;
+        policy ??= Environment.GetEnvironmentVariable("MONITORING_ALLOW_PRIVATE_FEEDS") == "1" ? AddressPolicy.AllowAll : AddressPolicy.PublicOnly;
         try
         {
             var target = args[0];
-            var uri = Uri.TryCreate(target, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "file"
+            var uri = Uri.TryCreate(target, UriKind.Absolute, out var absolute) && absolute.Scheme is not "file" && !target.StartsWith('/')
                 ? absolute
-                : new Uri(Path.GetFullPath(target));
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            http.DefaultRequestHeaders.UserAgent.ParseAdd(FeedPollerModule.UserAgent);
-            var fetched = await new FeedFetcher(http).FetchAsync(uri, null, null, CancellationToken.None);
-            using var body = new MemoryStream(fetched.Body);
-            var feed = FeedParser.Parse(body, uri);
+                : new Uri(Path.GetFullPath(target.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? new Uri(target).LocalPath : target));
+            using var http = GuardedConnections.CreateClient(policy, limits);
+            var fetched = await new FeedFetcher(http, limits, FeedFetcher.DefaultUserAgent).FetchAsync(uri, null, null, allowFile: true, CancellationToken.None);
+            var feed = FeedParser.Parse(fetched.Body, fetched.ContentType, fetched.FinalUrl, contentLanguage: fetched.ContentLanguage);
             await output.WriteLineAsync(JsonSerializer.Serialize(new
             {
-                title = feed.Title,
+                title = feed.Title?.ToPlainText(),
                 link = feed.Link,
                 language = feed.Language,
-                items = feed.Items.Select(i => new
+                items = feed.Entries.Select(entry => (Entry: entry, Draft: ArticleDraft.From(entry, feed.Language))).Select(x => new
                 {
-                    id = ArticleIdentity.For(i.Link, i.Guid, i.Title, i.Text),
-                    title = i.Title,
-                    link = i.Link,
-                    published = i.Published,
-                    text = i.Text,
-                    language = i.Language,
+                    id = x.Draft?.Id,
+                    title = x.Draft?.Title ?? "",
+                    link = x.Entry.Link,
+                    published = x.Draft?.PublishedAt,
+                    text = x.Draft?.Text ?? "",
+                    language = x.Entry.Language ?? feed.Language,
                 }),
             }, Json));
             return 0;
         }
-        catch (Exception e) when (e is FeedFormatException or IOException or HttpRequestException or UriFormatException
-                                       or InvalidDataException or TaskCanceledException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FeedFormatException or FetchException or IOException or UriFormatException
+                                       or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             await error.WriteLineAsync("parse: " + e.Message.ReplaceLineEndings(" "));
             return 1;
