@@ -28,4 +28,7 @@ internal static partial class AlertsLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Reclassify: {Examined} articles examined, {Changed} reclassified, {Conflicts} retried after concurrent changes, classifier {Version}")]
     public static partial void Reclassified(ILogger logger, int examined, int changed, int conflicts, string version);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Feed health of {FeedId} changed at {ChangedAt} arrived after the state of {CurrentChangedAt}; ignored")]
+    public static partial void StaleFeedHealthIgnored(ILogger logger, string feedId, DateTimeOffset changedAt, DateTimeOffset currentChangedAt);
 }

@@ -9,6 +9,7 @@ using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
 using Monitoring.Alerts.Dashboard;
 using Monitoring.Alerts.Exchange;
+using Monitoring.Alerts.FeedHealth;
 using Monitoring.Alerts.Pipeline;
 using Monitoring.Alerts.Webhooks;
 using Monitoring.Classification;
@@ -92,6 +93,7 @@ public static class AlertsModule
                     .Duplicate(s => s.Country)
                     .Duplicate(s => s.Day);
                 options.Schema.For<WebhookSubscription>().Duplicate(s => s.Status);
+                options.Schema.For<FeedState>().UseOptimisticConcurrency(true);
                 options.Schema.For<WebhookDelivery>()
                     .Duplicate(d => d.SubscriptionId)
                     .Duplicate(d => d.Status)
@@ -125,6 +127,7 @@ public static class AlertsModule
         app.MapAlertReplay();
         app.MapSubscriptionsApi();
         app.MapPipelineApi();
+        app.MapFeedHealthApi();
         app.MapDashboard();
         return app;
     }

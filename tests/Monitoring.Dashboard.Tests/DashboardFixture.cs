@@ -54,8 +54,8 @@ public sealed class DashboardFixture : IAsyncLifetime
         Browser = await browser;
     }
 
-    /// <summary>Publishes a classified article on the bus, as the Classifier does.</summary>
-    public Task PublishAsync(ArticleClassified message) => _bus!.Publish(message);
+    /// <summary>Publishes a message on the bus as the other services do (a classified article, a feed's health).</summary>
+    public Task PublishAsync<T>(T message) where T : class => _bus!.Publish(message);
 
     /// <summary>Waits until /api/alerts lists at least <paramref name="count"/> alerts.</summary>
     public async Task WaitForAlertsAsync(int count)

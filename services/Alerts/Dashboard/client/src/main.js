@@ -7,6 +7,7 @@ import { countryName, number } from "./format.js";
 import { createWorldMap } from "./map.js";
 import { createFeed } from "./feed.js";
 import { createPipelinePanel } from "./pipeline.js";
+import { createFeedHealthPanel } from "./feeds.js";
 import { createCountryPage } from "./country.js";
 
 const view = document.getElementById("view");
@@ -62,14 +63,16 @@ function showOverview(parameters) {
     },
   });
   const pipeline = createPipelinePanel();
+  const feedHealth = createFeedHealthPanel();
 
-  fill(view, h("div.overview", {}, mapPanel, feed.element, h("div.health", {}, pipeline.element)));
+  fill(view, h("div.overview", {}, mapPanel, feed.element, h("div.health", {}, feedHealth.element, pipeline.element)));
   return {
     stop: () => {
       stopCountries();
       clearTimeout(refreshTimer);
       feed.stop();
       pipeline.stop();
+      feedHealth.stop();
     },
   };
 }
