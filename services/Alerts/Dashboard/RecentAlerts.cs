@@ -15,48 +15,66 @@ public sealed record RecentAlertsFilter(string? Country, string? Topic, Severity
 public sealed record RecentAlertsPage(long Position, IReadOnlyList<AlertView> Alerts);
 
 /// <summary>
-/// Reads the newest active alerts across countries from the country alert view. The position is the view's own
-/// progress, read before the view: everything up to it is in the answer, anything after comes through the stream.
+/// Reads the newest active alerts across countries from the country alert view, every filter in SQL. The position is
+/// the view's own progress, read before the view: everything up to it is in the answer, anything after comes through
+/// the stream.
 /// </summary>
 public sealed class RecentAlerts(IQuerySession session, NpgsqlDataSource database, IDocumentStore store)
 {
     public const int MaxLimit = 500;
 
-    /// <summary>A filter nothing matches reads this many view rows at most before it answers with what it found.</summary>
-    public const int MaxRowsRead = 20_000;
+    private string AlertTable => store.Options.FindOrResolveDocumentType(typeof(CountryAlert)).TableName.QualifiedName;
 
     public async Task<RecentAlertsPage> ReadAsync(RecentAlertsFilter filter, CancellationToken ct)
     {
         var position = await ViewPositionAsync(ct);
+        var (where, parameters) = Where(filter);
         var alerts = new List<AlertView>();
         var seen = new HashSet<string>();
-        // An article alerting several countries has one view row per country, and the language is not indexed:
-        // read pages newest first until enough distinct articles match.
+        // An article alerting several countries has a view row per country: read pages until enough distinct articles.
         var pageSize = Math.Max(filter.Limit * 2, 100);
-        var offset = 0;
-        while (alerts.Count < filter.Limit)
+        for (var offset = 0; alerts.Count < filter.Limit; offset += pageSize)
         {
-            IQueryable<CountryAlert> query = session.Query<CountryAlert>().Where(a => a.Active);
-            if (filter.Country is { } country) query = query.Where(a => a.Country == country);
-            if (filter.MinSeverity > Severity.None)
-            {
-                var floor = (int)filter.MinSeverity;
-                query = query.Where(a => a.SeverityLevel >= floor);
-            }
-            if (filter.Topic is { } topic) query = query.Where(a => a.Topics.Contains(topic));
-            var page = await query.OrderByDescending(a => a.DetectedAt).ThenByDescending(a => a.Id).Skip(offset).Take(pageSize).ToListAsync(ct);
+            var page = await session.QueryAsync<CountryAlert>(
+                $"select data from {AlertTable} where {where} order by detected_at desc, id desc limit {pageSize} offset {offset}",
+                ct, parameters);
             foreach (var alert in page)
             {
                 if (!seen.Add(alert.ArticleId)) continue;
-                if (filter.Language is { } language && alert.Current.Language != language) continue;
                 alerts.Add(AlertView.From(alert, alert.Current));
                 if (alerts.Count == filter.Limit) break;
             }
             if (page.Count < pageSize) break;
-            offset += pageSize;
-            if (offset >= MaxRowsRead) break;
         }
         return new RecentAlertsPage(position, alerts);
+    }
+
+    private static (string Where, object[] Parameters) Where(RecentAlertsFilter filter)
+    {
+        var clauses = new List<string> { "active" };
+        var parameters = new List<object>();
+        if (filter.Country is { } country)
+        {
+            clauses.Add("country = ?");
+            parameters.Add(country);
+        }
+        if (filter.MinSeverity > Severity.None)
+        {
+            clauses.Add("severity_level >= ?");
+            parameters.Add((int)filter.MinSeverity);
+        }
+        if (filter.Topic is { } topic)
+        {
+            clauses.Add("jsonb_exists(data -> 'Topics', ?)");
+            parameters.Add(topic);
+        }
+        if (filter.Language is { } language)
+        {
+            // The language of the alert's current version (the article's, unless a revision changed it).
+            clauses.Add("data -> 'Versions' -> -1 ->> 'Language' = ?");
+            parameters.Add(language);
+        }
+        return (string.Join(" and ", clauses), parameters.ToArray());
     }
 
     /// <summary>How far the country views have applied the event store (the lowest shard of the composite projection).</summary>
