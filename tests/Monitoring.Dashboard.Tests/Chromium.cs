@@ -80,7 +80,8 @@ public sealed class Chromium : IDisposable
         }
         catch (WebDriverTimeoutException)
         {
-            var shot = Screenshot("timeout-" + string.Concat(what.Where(char.IsLetterOrDigit)).ToLowerInvariant()[..Math.Min(40, what.Length)]);
+            var name = string.Concat(what.Where(char.IsLetterOrDigit)).ToLowerInvariant();
+            var shot = Screenshot("timeout-" + name[..Math.Min(40, name.Length)]);
             throw new TimeoutException($"Waited {seconds} s for {what}. Screenshot: {shot}. Browser log:\n{string.Join('\n', ConsoleMessages())}");
         }
     }

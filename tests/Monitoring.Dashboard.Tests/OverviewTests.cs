@@ -62,17 +62,14 @@ public sealed class OverviewTests(DashboardFixture fixture)
 
         var live = new DashboardScenario.Article("live-nz", "Jeshi la New Zealand laonya juu ya meli za kigeni", "Mwananchi", "sw",
             ["NZ"], [], [Contracts.Topics.MaritimeSecurity], Contracts.Severity.Critical, TimeSpan.Zero);
-        var published = DateTime.UtcNow;
         await fixture.PublishAsync(DashboardScenario.Classified(live, fixture.RunId, DateTimeOffset.UtcNow));
 
         var id = $"{fixture.RunId}-live-nz";
         fixture.Browser.WaitFor(d => d.FeedItems().FirstOrDefault()?.Data("article") == id, "the published alert at the top of the feed");
-        var arrivedAfter = DateTime.UtcNow - published;
         Assert.True(Driver.Script<bool>("return window.stillTheSamePage === true;"), "the page was reloaded");
         Assert.Contains("fresh", Driver.FeedItems()[0].GetAttribute("class"));
         fixture.Browser.WaitFor(d => d.ClassOf("path.country[data-code='NZ']").Contains("sev-critical"), "New Zealand to turn critical on the map");
         fixture.Browser.Screenshot("overview-live-alert");
-        Assert.True(arrivedAfter < TimeSpan.FromSeconds(10), $"took {arrivedAfter}");
     }
 
     [Fact]
