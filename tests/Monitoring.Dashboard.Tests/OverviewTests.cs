@@ -102,6 +102,25 @@ public sealed class OverviewTests(DashboardFixture fixture)
         Assert.Equal("uk", Driver.FindElement(By.Id("filter-language")).GetAttribute("value"));
     }
 
+    [Theory]
+    [InlineData(1280, 720)]
+    [InlineData(1920, 1080)]
+    [InlineData(3840, 2160)]
+    public void A_wall_screen_shows_map_feed_and_health_at_once_without_scrolling_the_page(int width, int height)
+    {
+        fixture.OpenOverview(new Size(width, height));
+        Assert.True(Driver.Script<long>("return document.documentElement.scrollHeight;") <= height, "the page scrolls down");
+        Assert.True(Driver.Script<long>("return document.documentElement.scrollWidth;") <= width, "the page scrolls sideways");
+        foreach (var panel in new[] { ".map-panel", ".feed-panel", ".feeds-panel", ".pipeline-panel" })
+        {
+            var element = Driver.FindElement(By.CssSelector(panel));
+            Assert.True(element.Location.Y + 40 < height && element.Size.Height >= 40, $"{panel} is not on the screen");
+        }
+        var map = Driver.FindElement(By.CssSelector("svg.world"));
+        Assert.True(map.Size.Width > width / 3, $"the map is {map.Size.Width} px wide on a {width} px screen");
+        if (width == 3840) fixture.Browser.Screenshot("overview-4k");
+    }
+
     [Fact]
     public void Narrow_window_stacks_map_feed_and_health_in_one_column_without_sideways_scrolling()
     {
