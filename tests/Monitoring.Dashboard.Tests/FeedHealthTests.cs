@@ -6,7 +6,6 @@ using OpenQA.Selenium;
 namespace Monitoring.Dashboard.Tests;
 
 [Collection(DashboardCollection.Name)]
-[Trait("Category", "Browser")]
 public sealed class FeedHealthTests(DashboardFixture fixture)
 {
     private string Feed(string name) => $"{fixture.RunId}-{name}";
@@ -61,6 +60,7 @@ public sealed class FeedHealthTests(DashboardFixture fixture)
     }
 
     [Fact]
+    [Trait("Category", "Browser")]
     public async Task Feed_panel_shows_each_feed_ok_or_failing_with_last_success_last_error_and_next_poll()
     {
         await PublishFeedsAsync();
