@@ -10,16 +10,18 @@ namespace Monitoring.Dashboard.Tests;
 /// <summary>
 /// The Alerts service as it runs in production (its own process, the dashboard embedded in its DLL) on the real
 /// RabbitMQ (a virtual host of its own) and PostgreSQL (a schema of its own); articles reach it over the bus as the
-/// Classifier publishes them; one headless Chromium for every test of the collection.
+/// Classifier publishes them; one headless Chromium for every browser test of the collection.
 /// </summary>
 public sealed class DashboardFixture : IAsyncLifetime
 {
     private readonly PostgresSchema _schema = PostgresSchema.Create("dash");
+    private readonly Lazy<Chromium> _browser = new(() => new Chromium());
     private IBusControl? _bus;
 
     public RabbitMqVirtualHost Broker { get; private set; } = null!;
     public ServiceProcess Alerts { get; private set; } = null!;
-    public Chromium Browser { get; private set; } = null!;
+    /// <summary>Started by the first test that needs it, so tests without a browser run where Chromium is missing too.</summary>
+    public Chromium Browser => _browser.Value;
     public string RunId { get; } = Guid.NewGuid().ToString("N")[..8];
     public DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
 
@@ -35,8 +37,6 @@ public sealed class DashboardFixture : IAsyncLifetime
             ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
             ["MONITORING_API_KEY"] = "dashboard-test-key",
         });
-        // Chromium starts while the service boots.
-        var browser = Task.Run(() => new Chromium());
         await Alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -51,7 +51,6 @@ public sealed class DashboardFixture : IAsyncLifetime
         await _bus.StartAsync();
         foreach (var article in DashboardScenario.Articles) await PublishAsync(DashboardScenario.Classified(article, RunId, Now));
         await WaitForAlertsAsync(DashboardScenario.Articles.Count);
-        Browser = await browser;
     }
 
     /// <summary>Publishes a message on the bus as the other services do (a classified article, a feed's health).</summary>
@@ -73,7 +72,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Browser?.Dispose();
+        if (_browser.IsValueCreated) _browser.Value.Dispose();
         if (_bus is not null) await _bus.StopAsync();
         await Alerts.DisposeAsync();
         await Broker.DisposeAsync();
