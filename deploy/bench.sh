@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load runs against throwaway PostgreSQL and RabbitMQ servers (started like deploy/test.sh does), printing
-# their figures.   deploy/bench.sh alerts [ingest|bus|rebuild|sse|all] [--articles N] [--clients N]
+# their figures.   deploy/bench.sh alerts [ingest|bus|rebuild|sse|stories|all] [--articles N] [--clients N]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=servers.sh

@@ -76,6 +76,10 @@ for f in glob.glob(sys.argv[1] + "/*.trx"):
         o = r.get("outcome")
         if o == "Passed": passed += 1
         elif o in ("Failed", "Error", "Timeout", "Aborted"): failed += 1
+        # Figures tests report for the record (the story evaluation's purity and completeness) are shown.
+        for out in r.iterfind(".//t:StdOut", ns):
+            for line in (out.text or "").splitlines():
+                if line.startswith("story evaluation"): print(line, file=sys.stderr)
 print(passed, failed)
 PY
 )

@@ -3,7 +3,7 @@ using Monitoring.Alerts.Benchmarks;
 
 // Load runs of the Alerts service on the real PostgreSQL and RabbitMQ named by MONITORING_POSTGRES and
 // MONITORING_RABBITMQ (deploy/bench.sh starts throwaway ones). Each run uses a schema and virtual host of its own.
-//   dotnet run -c Release --project benchmarks/Monitoring.Alerts.Benchmarks -- [ingest|bus|rebuild|sse|all] [--articles N] [--clients N]
+//   dotnet run -c Release --project benchmarks/Monitoring.Alerts.Benchmarks -- [ingest|bus|rebuild|sse|stories|all] [--articles N] [--clients N]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 var articles = Option(args, "--articles", 50_000);
 var clients = Option(args, "--clients", 500);
@@ -15,6 +15,8 @@ if (mode is "ingest" or "all" or "rebuild") await bench.IngestAsync(articles);
 if (mode is "bus" or "all") await bench.IngestThroughBusAsync(Math.Min(articles, 20_000));
 if (mode is "rebuild" or "all") await bench.RebuildAsync();
 if (mode is "sse" or "all") await bench.SseFanOutAsync(clients, alerts: 200);
+if (mode is "consistency") await bench.ConsistencyAsync(Option(args, "--rounds", 50));
+if (mode is "stories" or "all") await bench.StoriesAsync(Math.Min(articles, 20_000));
 Console.WriteLine($"done in {total.Elapsed.TotalSeconds:0.0} s");
 return 0;
 

@@ -29,6 +29,21 @@ internal static partial class AlertsLog
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Reclassify: {Examined} articles examined, {Changed} reclassified, {Conflicts} retried after concurrent changes, classifier {Version}")]
     public static partial void Reclassified(ILogger logger, int examined, int changed, int conflicts, string version);
 
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Story assignment failed; reloading the assigner's memory from the store and retrying")]
+    public static partial void StoryAssignerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Stories: events {From}..{To} ({Events} read) assigned, {Recorded} story events, {Milliseconds:0.0} ms")]
+    public static partial void StoryPageAssigned(ILogger logger, long from, long to, int events, int recorded, double milliseconds);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Story assigner loaded at position {Position}: {OpenStories} open stories, {Cells} baseline cells")]
+    public static partial void StoryAssignerLoaded(ILogger logger, long position, int openStories, int cells);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Article {ArticleId} at {Position} has no text event; assigning it on its title")]
+    public static partial void StoryTextMissing(ILogger logger, string articleId, long position);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "The story assigner stalled at {Assigned} (alerts are at {Target}) for over {Timeout}: alerts go out without their story until it moves again")]
+    public static partial void StoryAssignerStalled(ILogger logger, long assigned, long target, TimeSpan timeout);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Feed health of {FeedId} changed at {ChangedAt} arrived after the state of {CurrentChangedAt}; ignored")]
     public static partial void StaleFeedHealthIgnored(ILogger logger, string feedId, DateTimeOffset changedAt, DateTimeOffset currentChangedAt);
 }

@@ -1,12 +1,13 @@
 using JasperFx.Events.Daemon;
 using Marten;
-using Marten.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
+using Monitoring.Alerts.Stories;
 using Monitoring.Hosting;
 using Monitoring.Testing;
 using Bus = Monitoring.Contracts;
@@ -37,6 +38,7 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         Broker = await RabbitMqVirtualHost.CreateAsync("alerts");
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
+        if (FileLoggerProvider.FromEnvironment() is { } log) builder.Logging.AddProvider(log);
         builder.Configuration["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString;
         builder.Configuration["MONITORING_ALERTS_SCHEMA"] = _schema.Name;
         builder.Configuration["MONITORING_RABBITMQ"] = Broker.AmqpUri.ToString();
@@ -69,7 +71,34 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<ArticleRecorder>().RecordBatchAsync(messages, CancellationToken.None);
     }
 
-    public Task WaitForProjectionsAsync() => Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+    /// <summary>
+    /// Waits until every event is assigned to stories and every projection and subscription has processed every
+    /// event appended so far, story events included (the assigner appends them after the articles, so this settles
+    /// in a few rounds). Progress is read from the progress table itself.
+    /// </summary>
+    public async Task WaitForProjectionsAsync()
+    {
+        var stories = Services.GetRequiredService<StoryProgress>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var schema = _schema.Name;
+        while (true)
+        {
+            var last = await LastSequenceAsync();
+            var behind = await _schema.ScalarAsync<long>(
+                $"select count(*) from {schema}.mt_event_progression p where p.name not like 'HighWater%' and p.last_seq_id < {last}");
+            var shards = await _schema.ScalarAsync<long>($"select count(*) from {schema}.mt_event_progression where name not like 'HighWater%'");
+            if (behind == 0 && shards >= 3 && await stories.AssignedAsync(CancellationToken.None) >= last && await LastSequenceAsync() == last) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{behind} of {shards} projections/subscriptions, or the story assigner, still behind after 90 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<long> LastSequenceAsync()
+    {
+        await using var command = Services.GetRequiredService<Npgsql.NpgsqlDataSource>()
+            .CreateCommand($"select coalesce(max(seq_id), 0) from {_schema.Name}.mt_events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
     public async Task DisposeAsync()
     {

@@ -29,13 +29,17 @@ public sealed class RebuildTests(AlertStoreFixture store) : IClassFixture<AlertS
         var live = await SnapshotAsync();
 
         var daemon = store.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
-        await daemon.RebuildProjectionAsync(AlertsModule.CountryViews, TimeSpan.FromMinutes(2), CancellationToken.None);
-        await daemon.StartAgentAsync($"{AlertsModule.CountryViews}:All", CancellationToken.None);
+        foreach (var projection in AlertsModule.CountryViews)
+        {
+            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(2), CancellationToken.None);
+            await daemon.StartAgentAsync($"{projection}:All", CancellationToken.None);
+        }
         var rebuilt = await SnapshotAsync();
 
         Assert.True(live.Count > 80, $"only {live.Count} documents to compare");
         Assert.Equal(live.Keys.Order(), rebuilt.Keys.Order());
-        foreach (var (id, json) in live) Assert.Equal(json, rebuilt[id]);
+        var different = live.Where(pair => pair.Value != rebuilt[pair.Key]).Select(pair => $"{pair.Key}\n live:    {pair.Value}\n rebuilt: {rebuilt[pair.Key]}").ToList();
+        Assert.True(different.Count == 0, $"{different.Count} documents differ:\n{string.Join("\n", different.Take(3))}");
     }
 
     private async Task<Dictionary<string, string>> SnapshotAsync()

@@ -64,6 +64,16 @@ public sealed class AlertsCommandLineTests : IAsyncLifetime
                 Assert.True(DateTime.UtcNow < deadline, "the alerts did not arrive");
                 await Task.Delay(200);
             }
+            // Each alert names its story once the assigner and the projection have caught up with it.
+            foreach (var code in new[] { "FR", "DE", "IT" })
+            {
+                while ((await alerts.Http.GetFromJsonAsync<JsonElement>($"api/countries/{code}/alerts?limit=1000")).GetProperty("alerts")
+                       .EnumerateArray().Any(a => a.GetProperty("storyId").ValueKind != JsonValueKind.String))
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the alerts did not name their stories");
+                    await Task.Delay(200);
+                }
+            }
             await Task.Delay(1500);
             live = await ReadModelsAsync(alerts);
         }

@@ -1,91 +1,98 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Monitoring.Contracts;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
 using Monitoring.Testing;
 
 namespace Monitoring.EndToEnd.Tests;
 
 /// <summary>
-/// One trace per article across services: the Classifier and Alerts run as separate processes exporting their
-/// spans to the console (the default exporter), and every stage of one article shows up under one trace id.
+/// One trace per article across services: the FeedPoller, Classifier and Alerts run as separate processes exporting
+/// their spans to the console (the default exporter); every stage of one fetched article appears under one trace id.
 /// </summary>
 public sealed partial class TracingTests : IAsyncLifetime
 {
-    private readonly PostgresSchema _schema = PostgresSchema.Create("trace");
+    private const string ArticleTitle = "North Korea fires ballistic missile over Japan";
+    private readonly PostgresSchema _alertsSchema = PostgresSchema.Create("trace");
+    private readonly PostgresSchema _feedsSchema = PostgresSchema.Create("trace_feeds");
+    private readonly string _folder = Directory.CreateTempSubdirectory("trace").FullName;
+    private readonly List<ServiceProcess> _services = [];
     private RabbitMqVirtualHost _broker = null!;
-    private ServiceProcess _classifier = null!;
-    private ServiceProcess _alerts = null!;
+    private LocalHttpServer _feed = null!;
 
     public async Task InitializeAsync()
     {
         _broker = await RabbitMqVirtualHost.CreateAsync("trace");
+        _feed = await LocalHttpServer.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/rss+xml";
+            await context.Response.WriteAsync(new XDocument(new XElement("rss", new XAttribute("version", "2.0"), new XElement("channel",
+                new XElement("title", "Trace Wire"), new XElement("item",
+                    new XElement("title", ArticleTitle), new XElement("link", "https://news.example/trace-1"),
+                    new XElement("description", "Japan's defence ministry said the ICBM flew for 40 minutes before falling into the sea.")))))
+                .ToString());
+        });
+        var feeds = Path.Combine(_folder, "feeds.opml");
+        await File.WriteAllTextAsync(feeds, new XDocument(new XElement("opml", new XElement("body",
+            new XElement("outline", new XAttribute("text", "Trace Wire"), new XAttribute("xmlUrl", _feed.Url("rss").ToString()))))).ToString());
         var environment = new Dictionary<string, string>
         {
             ["MONITORING_RABBITMQ"] = _broker.AmqpUri.ToString(),
             ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
-            ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
+            ["MONITORING_ALERTS_SCHEMA"] = _alertsSchema.Name,
+            ["MONITORING_FEEDPOLLER_SCHEMA"] = _feedsSchema.Name,
+            ["MONITORING_FEEDS_FILE"] = feeds,
+            ["MONITORING_ALLOW_PRIVATE_FEEDS"] = "1",
             ["MONITORING_TELEMETRY"] = "console",
         };
-        _alerts = ServiceProcess.Start("Alerts", environment);
-        _classifier = ServiceProcess.Start("Classifier", environment);
-        await Task.WhenAll(_alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), _classifier.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
+        foreach (var name in new[] { "Alerts", "Classifier" }) _services.Add(ServiceProcess.Start(name, environment));
+        await Task.WhenAll(_services.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
+        _services.Add(ServiceProcess.Start("FeedPoller", environment));
+        await _services[^1].WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }
 
     public async Task DisposeAsync()
     {
-        await _classifier.DisposeAsync();
-        await _alerts.DisposeAsync();
+        foreach (var service in _services) await service.DisposeAsync();
+        await _feed.DisposeAsync();
         await _broker.DisposeAsync();
-        await _schema.DisposeAsync();
+        await _alertsSchema.DisposeAsync();
+        await _feedsSchema.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
-    public async Task An_article_s_classify_record_project_and_alert_spans_share_one_trace_across_services()
+    public async Task A_fetched_article_s_publish_classify_record_project_and_alert_spans_share_one_trace_across_services()
     {
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "MassTransit",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
-        using var poll = new Activity("poll feed (test)").SetIdFormat(ActivityIdFormat.W3C).Start();
-        var traceId = poll.TraceId.ToString();
-
-        await using (var bus = await BusPublisher.StartAsync(_broker.AmqpUri))
-        {
-            var now = DateTimeOffset.UtcNow;
-            await bus.PublishAsync(new ArticleFetched("trace-1", 1, "https://feeds.example/rss", "Example Wire", "https://news.example/trace-1",
-                "North Korea fires ballistic missile over Japan", "Japan's defence ministry said the ICBM flew for 40 minutes.",
-                "en", now, now, "hash-trace-1"));
-        }
-        poll.Stop();
-
-        var expected = new[] { ("Classifier", "classify article"), ("Classifier", "ArticleClassified send"), ("Alerts", "record article"), ("Alerts", "project country alert"), ("Alerts", "publish alert") };
+        var (alerts, classifier, poller) = (_services[0], _services[1], _services[2]);
+        var expected = new[] { (classifier, "classify article"), (alerts, "record article"), (alerts, "project country alert"), (alerts, "publish alert") };
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        List<string> missing;
+        string? traceId = null;
+        List<string> missing = [];
         do
         {
             await Task.Delay(500);
-            missing = expected.Where(e => !SpanNames(e.Item1 == "Alerts" ? _alerts : _classifier, traceId).Any(n => n.Contains(e.Item2)))
-                .Select(e => $"{e.Item1}: {e.Item2}").ToList();
-        } while (missing.Count > 0 && DateTime.UtcNow < deadline);
+            traceId ??= Spans(poller).FirstOrDefault(s => s.Name == "fetch article").TraceId;
+            if (traceId is null) continue;
+            missing = expected.Where(e => !Spans(e.Item1).Any(s => s.TraceId == traceId && s.Name == e.Item2))
+                .Select(e => $"{e.Item1.Name}: {e.Item2}").ToList();
+        } while ((traceId is null || missing.Count > 0) && DateTime.UtcNow < deadline);
 
-        Assert.True(missing.Count == 0,
-            $"spans missing from trace {traceId}: {string.Join("; ", missing)}\nClassifier spans: {string.Join(", ", SpanNames(_classifier, traceId))}\n" +
-            $"Alerts spans: {string.Join(", ", SpanNames(_alerts, traceId))}");
+        Assert.True(traceId is not null, "the FeedPoller exported no 'fetch article' span:\n" + poller.RecentOutput);
+        Assert.True(missing.Count == 0, $"spans missing from trace {traceId}: {string.Join("; ", missing)}\n" +
+            string.Join("\n", _services.Select(s => $"{s.Name}: {string.Join(", ", Spans(s).Where(x => x.TraceId == traceId).Select(x => x.Name))}")));
     }
 
-    /// <summary>Display names of the spans a service's console exporter printed for one trace.</summary>
-    private static List<string> SpanNames(ServiceProcess service, string traceId)
+    /// <summary>The spans (trace id, display name) a service's console exporter printed.</summary>
+    private static List<(string TraceId, string Name)> Spans(ServiceProcess service)
     {
-        var names = new List<string>();
-        string? currentTrace = null;
+        var spans = new List<(string, string)>();
+        string? trace = null;
         foreach (var line in service.Output)
         {
-            if (TraceIdLine().Match(line) is { Success: true } trace) currentTrace = trace.Groups[1].Value;
-            else if (DisplayNameLine().Match(line) is { Success: true } name && currentTrace == traceId) names.Add(name.Groups[1].Value.Trim());
+            if (TraceIdLine().Match(line) is { Success: true } t) trace = t.Groups[1].Value;
+            else if (DisplayNameLine().Match(line) is { Success: true } n && trace is not null) spans.Add((trace, n.Groups[1].Value.Trim()));
         }
-        return names;
+        return spans;
     }
 
     [GeneratedRegex(@"Activity\.TraceId:\s+([0-9a-f]{32})")]

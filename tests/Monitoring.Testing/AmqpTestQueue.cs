@@ -20,14 +20,16 @@ public sealed class AmqpTestQueue : IAsyncDisposable
     public const string Exchange = "monitoring.alerts";
 
     private readonly Uri _amqpUri;
+    private readonly string _exchange;
     private readonly string[] _bindingKeys;
     private readonly List<AmqpMessage> _received = [];
     private IConnection _connection;
     private IChannel _channel;
 
-    private AmqpTestQueue(Uri amqpUri, string[] bindingKeys, IConnection connection, IChannel channel, string name)
+    private AmqpTestQueue(Uri amqpUri, string exchange, string[] bindingKeys, IConnection connection, IChannel channel, string name)
     {
         _amqpUri = amqpUri;
+        _exchange = exchange;
         _bindingKeys = bindingKeys;
         _connection = connection;
         _channel = channel;
@@ -36,20 +38,23 @@ public sealed class AmqpTestQueue : IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<AmqpTestQueue> BindAsync(Uri amqpUri, params string[] bindingKeys)
+    public static Task<AmqpTestQueue> BindAsync(Uri amqpUri, params string[] bindingKeys) => BindToAsync(amqpUri, Exchange, bindingKeys);
+
+    /// <summary>A queue bound to another topic exchange (e.g. <c>monitoring.stories</c>).</summary>
+    public static async Task<AmqpTestQueue> BindToAsync(Uri amqpUri, string exchange, params string[] bindingKeys)
     {
         var name = TestServers.UniqueName("q");
-        var (connection, channel) = await ConnectAsync(amqpUri, name, bindingKeys);
-        return new AmqpTestQueue(amqpUri, bindingKeys, connection, channel, name);
+        var (connection, channel) = await ConnectAsync(amqpUri, exchange, name, bindingKeys);
+        return new AmqpTestQueue(amqpUri, exchange, bindingKeys, connection, channel, name);
     }
 
-    private static async Task<(IConnection, IChannel)> ConnectAsync(Uri amqpUri, string name, string[] bindingKeys)
+    private static async Task<(IConnection, IChannel)> ConnectAsync(Uri amqpUri, string exchange, string name, string[] bindingKeys)
     {
         var connection = await new ConnectionFactory { Uri = amqpUri }.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
-        await channel.ExchangeDeclareAsync(Exchange, ExchangeType.Topic, durable: true, autoDelete: false);
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, autoDelete: false);
         await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false);
-        foreach (var key in bindingKeys) await channel.QueueBindAsync(name, Exchange, key);
+        foreach (var key in bindingKeys) await channel.QueueBindAsync(name, exchange, key);
         return (connection, channel);
     }
 
@@ -62,7 +67,7 @@ public sealed class AmqpTestQueue : IAsyncDisposable
             if (!_channel.IsOpen)
             {
                 await _connection.DisposeAsync();
-                (_connection, _channel) = await ConnectAsync(_amqpUri, Name, _bindingKeys);
+                (_connection, _channel) = await ConnectAsync(_amqpUri, _exchange, Name, _bindingKeys);
             }
             while (await _channel.BasicGetAsync(Name, autoAck: true) is { } result)
             {

@@ -2,6 +2,7 @@ using JasperFx.Events;
 using Marten;
 using Marten.Events;
 using Monitoring.Alerts.Articles;
+using Monitoring.Alerts.Stories;
 using Npgsql;
 
 namespace Monitoring.Alerts.AlertFeed;
@@ -9,16 +10,23 @@ namespace Monitoring.Alerts.AlertFeed;
 /// <summary>
 /// Reads the alert feed straight from the event store, only up to the daemon's high-water mark: below it
 /// every sequence number is either committed or known never to be, so a reader that moves its position
-/// to the mark can never skip an event that commits late.
+/// to the mark can never skip an event that commits late. Readers also wait for the story assigner, so that every
+/// alert they read names its story.
 /// </summary>
-public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource database)
+public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource database, StoryProgress stories, StoryLinks links)
 {
     public const int PageSize = 500;
 
+    private static readonly Type[] FeedEventTypes = [typeof(ArticleClassified), typeof(ArticleReclassified), .. StoryItem.EventTypes];
+
     private string Schema => store.Options.Events.DatabaseSchemaName;
 
-    /// <summary>The highest position every reader may safely advance to.</summary>
-    public async Task<long> SafePositionAsync(CancellationToken ct)
+    /// <summary>The highest position every reader may safely advance to: assigned to stories, below the high-water mark.</summary>
+    public async Task<long> SafePositionAsync(CancellationToken ct) =>
+        await stories.SafePositionAsync(await HighWaterMarkAsync(ct), ct);
+
+    /// <summary>The daemon's high-water mark: below it every sequence number is committed or never will be.</summary>
+    public async Task<long> HighWaterMarkAsync(CancellationToken ct)
     {
         await using var command = database.CreateCommand(
             $"select last_seq_id from {Schema}.mt_event_progression where name = 'HighWaterMark'");
@@ -37,27 +45,54 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
     /// <summary>Alert feed entries with positions in (<paramref name="after"/>, <paramref name="upTo"/>], in order, at most <see cref="PageSize"/> events read.</summary>
     public async Task<(IReadOnlyList<AlertItem> Items, long ReadUpTo)> ReadAsync(long after, long upTo, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > after && e.Sequence <= upTo)
-            .Where(e => e.EventTypesAre(typeof(ArticleClassified), typeof(ArticleReclassified)))
-            .OrderBy(e => e.Sequence)
-            .Take(PageSize)
-            .ToListAsync(ct);
+        var (items, _, readUpTo) = await ReadFeedAsync(after, upTo, ct);
+        return (items, readUpTo);
+    }
+
+    /// <summary>Alert and story feed entries with positions in (<paramref name="after"/>, <paramref name="upTo"/>], in order.</summary>
+    public async Task<(IReadOnlyList<AlertItem> Items, IReadOnlyList<StoryItem> Stories, long ReadUpTo)> ReadFeedAsync(
+        long after, long upTo, CancellationToken ct)
+    {
+        IReadOnlyList<IEvent> events;
+        await using (var session = store.QuerySession())
+        {
+            events = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > after && e.Sequence <= upTo)
+                .Where(e => e.EventTypesAre(FeedEventTypes))
+                .OrderBy(e => e.Sequence)
+                .Take(PageSize)
+                .ToListAsync(ct);
+        }
         var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
-        return (events.Select(ToItem).OfType<AlertItem>().ToList(), readUpTo);
+        var items = await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct);
+        return (items, events.Select(StoryItem.From).OfType<StoryItem>().ToList(), readUpTo);
     }
 
     /// <summary>Every alert feed entry recorded in [<paramref name="since"/>, <paramref name="until"/>] (replay of a time range).</summary>
     public async IAsyncEnumerable<AlertItem> ReadRangeAsync(DateTimeOffset since, DateTimeOffset until,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
+        await foreach (var (items, _) in ReadPagesAsync(since, until, ct))
+            foreach (var item in items) yield return item;
+    }
+
+    /// <summary>Every story feed entry recorded in [<paramref name="since"/>, <paramref name="until"/>].</summary>
+    public async IAsyncEnumerable<StoryItem> ReadStoryRangeAsync(DateTimeOffset since, DateTimeOffset until,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var (_, stories) in ReadPagesAsync(since, until, ct))
+            foreach (var story in stories) yield return story;
+    }
+
+    private async IAsyncEnumerable<(IReadOnlyList<AlertItem> Items, IReadOnlyList<StoryItem> Stories)> ReadPagesAsync(
+        DateTimeOffset since, DateTimeOffset until, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         var position = await PositionBeforeAsync(since, ct);
         var end = Math.Min(await PositionBeforeAsync(until.AddTicks(1), ct), await SafePositionAsync(ct));
         while (position < end)
         {
-            var (items, readUpTo) = await ReadAsync(position, end, ct);
-            foreach (var item in items) yield return item;
+            var (items, stories, readUpTo) = await ReadFeedAsync(position, end, ct);
+            yield return (items, stories);
             position = readUpTo;
         }
     }

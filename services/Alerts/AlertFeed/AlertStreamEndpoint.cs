@@ -1,4 +1,5 @@
 using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Alerts.Stories;
 using Monitoring.Contracts;
 
 namespace Monitoring.Alerts.AlertFeed;
@@ -6,7 +7,9 @@ namespace Monitoring.Alerts.AlertFeed;
 /// <summary>
 /// <c>GET /api/alerts/stream</c>: server-sent events. Each event's id is its position in the event store.
 /// <c>Last-Event-ID</c> (or <c>after</c>, or <c>since</c> as a time) replays history from there, then the
-/// stream continues live with nothing skipped and nothing repeated; <c>until</c> ends it at a time.
+/// stream continues live with nothing skipped and nothing repeated; <c>until</c> ends it at a time. With
+/// <c>per=story</c> it sends one <c>story</c> event per story (when the story first matches the filter) and a
+/// <c>breaking</c> event when it turns breaking, instead of one <c>alert</c> per article.
 /// </summary>
 public static class AlertStreamEndpoint
 {
@@ -15,9 +18,11 @@ public static class AlertStreamEndpoint
     public static WebApplication MapAlertStream(this WebApplication app)
     {
         app.MapGet("/api/alerts/stream", async (HttpContext http, string? country, string? topic, string? minSeverity,
-            long? after, DateTimeOffset? since, DateTimeOffset? until, AlertTail tail, AlertFeedReader reader) =>
+            long? after, DateTimeOffset? since, DateTimeOffset? until, string? per, AlertTail tail, AlertFeedReader reader) =>
         {
             if (ParseFilter(country, topic, minSeverity, out var filter) is { } error) return error;
+            if (per is not (null or "article" or "story")) return Results.BadRequest(new { error = "per must be article or story" });
+            var perStory = per == "story";
             var ct = http.RequestAborted;
             long? position = LastEventId(http.Request) ?? after;
             if (position is null && since is { } from) position = await reader.PositionBeforeAsync(from, ct);
@@ -30,7 +35,7 @@ public static class AlertStreamEndpoint
             await http.Response.Body.FlushAsync(ct);
             try
             {
-                await StreamAsync(http.Response, filter, position, end, tail, reader, ct);
+                await StreamAsync(http.Response, filter, perStory, position, end, tail, reader, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -41,7 +46,7 @@ public static class AlertStreamEndpoint
         return app;
     }
 
-    private static async Task StreamAsync(HttpResponse response, AlertSubscriptionFilter filter, long? start, long? end,
+    private static async Task StreamAsync(HttpResponse response, AlertSubscriptionFilter filter, bool perStory, long? start, long? end,
         AlertTail tail, AlertFeedReader reader, CancellationToken ct)
     {
         var position = start;
@@ -54,10 +59,16 @@ public static class AlertStreamEndpoint
                 var target = end is { } e ? Math.Min(e, subscription.StartPosition) : subscription.StartPosition;
                 while (position < target)
                 {
-                    var (items, readUpTo) = await reader.ReadAsync(position.Value, target, ct);
-                    foreach (var item in items)
+                    var (items, stories, readUpTo) = await reader.ReadFeedAsync(position.Value, target, ct);
+                    if (perStory)
                     {
-                        if (filter.EventFor(item) is { } eventType) await response.Body.WriteAsync(new AlertFrame(item).ServerSentEvent(eventType), ct);
+                        foreach (var story in stories)
+                            if (filter.StoryEventFor(story) is { } eventType) await response.Body.WriteAsync(new StoryFrame(story).ServerSentEvent(eventType), ct);
+                    }
+                    else
+                    {
+                        foreach (var item in items)
+                            if (filter.EventFor(item) is { } eventType) await response.Body.WriteAsync(new AlertFrame(item).ServerSentEvent(eventType), ct);
                     }
                     await response.Body.FlushAsync(ct);
                     position = readUpTo;
@@ -83,10 +94,21 @@ public static class AlertStreamEndpoint
                     while (subscription.Batches.TryRead(out var batch))
                     {
                         if (batch.To <= position) continue;
-                        foreach (var frame in batch.Items)
+                        if (perStory)
                         {
-                            if (frame.Item.Position <= position || (end is { } last && frame.Item.Position > last)) continue;
-                            if (filter.EventFor(frame.Item) is { } eventType) await response.Body.WriteAsync(frame.ServerSentEvent(eventType), ct);
+                            foreach (var frame in batch.Stories)
+                            {
+                                if (frame.Item.Position <= position || (end is { } last && frame.Item.Position > last)) continue;
+                                if (filter.StoryEventFor(frame.Item) is { } eventType) await response.Body.WriteAsync(frame.ServerSentEvent(eventType), ct);
+                            }
+                        }
+                        else
+                        {
+                            foreach (var frame in batch.Items)
+                            {
+                                if (frame.Item.Position <= position || (end is { } last && frame.Item.Position > last)) continue;
+                                if (filter.EventFor(frame.Item) is { } eventType) await response.Body.WriteAsync(frame.ServerSentEvent(eventType), ct);
+                            }
                         }
                         position = end is { } stop ? Math.Min(batch.To, stop) : batch.To;
                         if (position >= end) return;

@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Monitoring.Alerts.Stories;
 using Monitoring.Hosting;
 
 namespace Monitoring.Alerts.AlertFeed;
 
-/// <summary>A contiguous slice (From, To] of the alert feed, each entry with its server-sent-event frame.</summary>
-public sealed record AlertBatch(long From, long To, IReadOnlyList<AlertFrame> Items);
+/// <summary>A contiguous slice (From, To] of the alert feed, each entry with its server-sent-event frame, and the story entries in it.</summary>
+public sealed record AlertBatch(long From, long To, IReadOnlyList<AlertFrame> Items, IReadOnlyList<StoryFrame> Stories);
 
 /// <summary>An alert feed entry with its server-sent-event frames, serialised once however many clients read it.</summary>
 public sealed class AlertFrame(AlertItem item)
@@ -106,8 +107,9 @@ public sealed class AlertTail(AlertFeedReader reader, IConfiguration configurati
                 }
                 while (_position < safe)
                 {
-                    var (items, readUpTo) = await reader.ReadAsync(_position, safe, stoppingToken);
-                    var batch = new AlertBatch(_position, readUpTo, items.Select(item => new AlertFrame(item)).ToList());
+                    var (items, stories, readUpTo) = await reader.ReadFeedAsync(_position, safe, stoppingToken);
+                    var batch = new AlertBatch(_position, readUpTo, items.Select(item => new AlertFrame(item)).ToList(),
+                        stories.Select(story => new StoryFrame(story)).ToList());
                     lock (_gate)
                     {
                         foreach (var subscription in _subscriptions) subscription.Offer(batch);

@@ -4,6 +4,7 @@ using Marten.Events.Projections;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Hosting;
+using Monitoring.Alerts.Stories;
 using Severity = Monitoring.Contracts.Severity;
 
 namespace Monitoring.Alerts.CountryAlerts;
@@ -26,6 +27,8 @@ public sealed class CountryAlert
 
     /// <summary>The current version's topics, at the top level so queries can filter on them.</summary>
     public List<string> Topics { get; set; } = [];
+
+    /// <summary>The story the article belongs to, set when the story assigner placed it (just after the alert).</summary>
     public string? StoryId { get; set; }
 
     /// <summary>Position in the event store of the event that last changed this alert.</summary>
@@ -53,6 +56,7 @@ public sealed record CountryAlertVersion(
 /// <summary>
 /// Keeps one <see cref="CountryAlert"/> per (alerted country, article) on the async daemon. Articles with no
 /// security topic (severity none) raise no alert; a reclassification that drops a country withdraws its alert.
+/// Story events name each alert's story.
 /// </summary>
 public sealed class CountryAlertsProjection : MultiStreamProjection<CountryAlert, string>
 {
@@ -61,13 +65,24 @@ public sealed class CountryAlertsProjection : MultiStreamProjection<CountryAlert
         Name = "country-alerts";
         Identities<ArticleClassified>(AffectedAlerts);
         Identities<ArticleReclassified>(AffectedAlerts);
+        Identities<StoryStarted>(StoryAlerts);
+        Identities<ArticleJoinedStory>(StoryAlerts);
+        Identities<ArticleRevisedInStory>(StoryAlerts);
     }
+
+    private static List<string> StoryAlerts(IStoryMembershipEvent e) =>
+        e.ArticleCountries.Select(country => CountryAlert.IdFor(country, e.ArticleId)).ToList();
 
     private static List<string> AffectedAlerts(IArticleClassification e) =>
         e.Alert().Countries.Union(e.Previous.Countries).Select(country => CountryAlert.IdFor(country, e.ArticleId)).ToList();
 
     public override CountryAlert? Evolve(CountryAlert? alert, string id, IEvent e)
     {
+        if (e.Data is IStoryMembershipEvent membership)
+        {
+            if (alert is not null) alert.StoryId = membership.StoryId;
+            return alert;
+        }
         if (e.Data is not IArticleClassification classification) return alert;
         var country = id[..id.IndexOf(':')];
         using var activity = MonitoringTelemetry.Source.StartActivity("project country alert", ActivityKind.Internal,

@@ -77,12 +77,15 @@ public sealed class RecentAlerts(IQuerySession session, NpgsqlDataSource databas
         return (string.Join(" and ", clauses), parameters.ToArray());
     }
 
-    /// <summary>How far the country views have applied the event store (the lowest shard of the composite projection).</summary>
+    /// <summary>The name of <see cref="CountryAlertsProjection"/>, whose progress the answer stands at.</summary>
+    public const string ViewProjection = "country-alerts";
+
+    /// <summary>How far the country alert view has applied the event store (its lowest shard).</summary>
     private async Task<long> ViewPositionAsync(CancellationToken ct)
     {
         await using var command = database.CreateCommand(
             $"select coalesce(min(last_seq_id), 0) from {store.Options.Events.DatabaseSchemaName}.mt_event_progression where name like @name");
-        command.Parameters.AddWithValue("name", AlertsModule.CountryViews + "%");
+        command.Parameters.AddWithValue("name", ViewProjection + ":%");
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 }

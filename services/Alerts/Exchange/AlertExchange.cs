@@ -6,8 +6,8 @@ using RabbitMQ.Client;
 
 namespace Monitoring.Alerts.Exchange;
 
-/// <summary>One message for the <c>monitoring.alerts</c> exchange: an alert for one (country, topic).</summary>
-public sealed record ExchangeMessage(string MessageId, string RoutingKey, byte[] Body, long Position, bool Replay);
+/// <summary>One message for a topic exchange: an alert (or, on <c>monitoring.stories</c>, a story) for one (country, topic).</summary>
+public sealed record ExchangeMessage(string MessageId, string RoutingKey, byte[] Body, long Position, bool Replay, string Type = "alert");
 
 /// <summary>
 /// The <c>monitoring.alerts</c> topic exchange, written with the plain RabbitMQ client so any AMQP client can read
@@ -16,6 +16,9 @@ public sealed record ExchangeMessage(string MessageId, string RoutingKey, byte[]
 public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposable
 {
     public const string Name = "monitoring.alerts";
+
+    /// <summary>The per-story exchange: same routing keys, one message per story and (country, topic), plus breaking escalations.</summary>
+    public const string StoriesName = "monitoring.stories";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
@@ -42,8 +45,11 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
         }
     }
 
-    /// <summary>Publishes and waits for the broker to confirm every message; throws when any is not confirmed.</summary>
-    public async Task PublishAsync(IReadOnlyList<ExchangeMessage> messages, CancellationToken ct)
+    /// <summary>Publishes to <c>monitoring.alerts</c> and waits for the broker to confirm every message; throws when any is not confirmed.</summary>
+    public Task PublishAsync(IReadOnlyList<ExchangeMessage> messages, CancellationToken ct) => PublishAsync(Name, messages, ct);
+
+    /// <summary>Publishes to <paramref name="exchange"/> and waits for the broker to confirm every message; throws when any is not confirmed.</summary>
+    public async Task PublishAsync(string exchange, IReadOnlyList<ExchangeMessage> messages, CancellationToken ct)
     {
         if (messages.Count == 0) return;
         await _gate.WaitAsync(ct);
@@ -60,7 +66,7 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
                         Persistent = true,
                         MessageId = message.MessageId,
                         ContentType = "application/json",
-                        Type = "alert",
+                        Type = message.Type,
                         Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
                         Headers = new Dictionary<string, object?>
                         {
@@ -68,7 +74,7 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
                             ["x-monitoring-replay"] = message.Replay,
                         },
                     };
-                    confirms.Add(channel.BasicPublishAsync(Name, message.RoutingKey, false, properties, message.Body, ct).AsTask());
+                    confirms.Add(channel.BasicPublishAsync(exchange, message.RoutingKey, false, properties, message.Body, ct).AsTask());
                 }
                 await Task.WhenAll(confirms);
             }
@@ -94,6 +100,7 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
         _channel = await _connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         await _channel.ExchangeDeclareAsync(Name, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
+        await _channel.ExchangeDeclareAsync(StoriesName, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
         return _channel;
     }
 

@@ -7,6 +7,7 @@ using Marten.Subscriptions;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.Pipeline;
+using Monitoring.Alerts.Stories;
 using Monitoring.Hosting;
 
 namespace Monitoring.Alerts.Exchange;
@@ -16,7 +17,8 @@ namespace Monitoring.Alerts.Exchange;
 /// the daemon records progress only after a page returns, and a page returns only once the broker has
 /// confirmed every message of it. So nothing is lost across crashes and restarts; a crash between the
 /// confirms and the progress commit republishes that page under the same message ids (at least once).
-/// While the broker is down the page is retried with backoff and the subscription waits, in order.
+/// While the broker is down the page is retried with backoff and the subscription waits, in order. Each alert
+/// names its story: the page waits for the story assigner to pass it (unless the assigner stalls).
 /// </summary>
 public sealed class AlertExchangeForwarder : SubscriptionBase
 {
@@ -25,12 +27,17 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
 
     private readonly AlertExchange _exchange;
     private readonly AlertLatencies _latencies;
+    private readonly StoryProgress _stories;
+    private readonly StoryLinks _links;
     private readonly ILogger<AlertExchangeForwarder> _logger;
 
-    public AlertExchangeForwarder(AlertExchange exchange, AlertLatencies latencies, ILogger<AlertExchangeForwarder> logger)
+    public AlertExchangeForwarder(AlertExchange exchange, AlertLatencies latencies, StoryProgress stories, StoryLinks links,
+        ILogger<AlertExchangeForwarder> logger)
     {
         _exchange = exchange;
         _latencies = latencies;
+        _stories = stories;
+        _links = links;
         _logger = logger;
         Name = "alert-exchange";
         IncludeType<ArticleClassified>();
@@ -41,7 +48,12 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken cancellationToken)
     {
-        var items = page.Events.Select(AlertFeedReader.ToItem).OfType<AlertItem>().ToList();
+        IReadOnlyList<AlertItem> items = page.Events.Select(AlertFeedReader.ToItem).OfType<AlertItem>().ToList();
+        if (items.Count > 0)
+        {
+            await _stories.WaitForAsync(items[^1].Position, cancellationToken);
+            items = await _links.NameStoriesAsync(items, cancellationToken);
+        }
         var messages = items.SelectMany(item => AlertExchange.MessagesFor(item)).ToList();
         var started = DateTimeOffset.UtcNow;
         for (var attempt = 1; ; attempt++)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Marten;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Alerts.Stories;
 using Monitoring.Contracts;
 using Monitoring.Hosting;
 
@@ -9,7 +10,7 @@ namespace Monitoring.Alerts.Webhooks;
 
 public sealed record WebhookTarget(string? Url, string? Secret);
 
-public sealed record CreateSubscriptionRequest(string? Name, string[]? Countries, string[]? Topics, string? MinSeverity, WebhookTarget? Webhook);
+public sealed record CreateSubscriptionRequest(string? Name, string[]? Countries, string[]? Topics, string? MinSeverity, WebhookTarget? Webhook, string? Per = null);
 
 public sealed record ReplayRequest(DateTimeOffset? Since, DateTimeOffset? Until);
 
@@ -37,13 +38,13 @@ public static class SubscriptionsEndpoints
             var created = new WebhookSubscriptionCreated(id, request.Name!.Trim(),
                 (request.Countries ?? []).Select(c => CountryAlertsEndpoints.ParseCountry(c)!).Distinct().ToList(),
                 (request.Topics ?? []).Distinct().ToList(), floor, request.Webhook.Url!, secret,
-                await feed.SafePositionAsync(ct), clock.GetUtcNow());
+                await feed.SafePositionAsync(ct), clock.GetUtcNow(), request.Per ?? WebhookSubscription.PerArticle);
             session.Events.StartStream<WebhookSubscription>(id, created);
             await session.SaveChangesAsync(ct);
             var subscription = WebhookSubscription.Create(created);
             return Results.Created($"/api/subscriptions/{id}", new
             {
-                subscription.Id, subscription.Name, subscription.Countries, subscription.Topics, subscription.MinSeverity,
+                subscription.Id, subscription.Name, subscription.Countries, subscription.Topics, subscription.MinSeverity, subscription.Per,
                 Webhook = new { subscription.Url, Secret = secret }, subscription.Status, subscription.CreatedAt, subscription.StartPosition,
             });
         });
@@ -56,21 +57,22 @@ public static class SubscriptionsEndpoints
         {
             var subscription = await session.LoadAsync<WebhookSubscription>(id, ct);
             if (subscription is null) return Results.NotFound(new { error = $"no subscription {id}" });
-            var deliveries = await session.Query<WebhookDelivery>().Where(d => d.SubscriptionId == id)
-                .OrderByDescending(d => d.CreatedAt).Take(RecentDeliveries).ToListAsync(ct);
+            // Counts first, the list after: a state the counts show is then never older in the list.
             var counts = new Dictionary<string, int>();
             foreach (var status in Enum.GetValues<WebhookDeliveryStatus>())
             {
                 counts[status.ToString().ToLowerInvariant()] = await session.Query<WebhookDelivery>()
                     .CountAsync(d => d.SubscriptionId == id && d.Status == status, ct);
             }
+            var deliveries = await session.Query<WebhookDelivery>().Where(d => d.SubscriptionId == id)
+                .OrderByDescending(d => d.CreatedAt).Take(RecentDeliveries).ToListAsync(ct);
             return Results.Ok(new
             {
                 subscription = View(subscription),
                 deliveries = counts,
                 recent = deliveries.Select(d => new
                 {
-                    d.Id, d.Position, d.ArticleId, d.Event, d.Replay, Status = d.Status.ToString().ToLowerInvariant(), d.Attempts,
+                    d.Id, d.Position, d.ArticleId, d.StoryId, d.Event, d.Replay, Status = d.Status.ToString().ToLowerInvariant(), d.Attempts,
                     d.CreatedAt, d.NextAttemptAt, d.DeliveredAt, d.LastStatusCode, d.LastError, d.Log,
                 }),
             });
@@ -91,11 +93,24 @@ public static class SubscriptionsEndpoints
             if (request.Since is null) return Results.BadRequest(new { error = "since is required" });
             var replay = (int)(clock.GetUtcNow().ToUnixTimeSeconds() % 1_000_000_000);
             var deliveries = 0;
-            await foreach (var item in feed.ReadRangeAsync(request.Since.Value, request.Until ?? clock.GetUtcNow(), ct))
+            var until = request.Until ?? clock.GetUtcNow();
+            if (subscription.Per == WebhookSubscription.PerStory)
             {
-                if (subscription.Filter.EventFor(item) is not { } eventType) continue;
-                session.Store(WebhookDeliveries.Create(subscription, item, eventType, clock.GetUtcNow(), replay));
-                deliveries++;
+                await foreach (var story in feed.ReadStoryRangeAsync(request.Since.Value, until, ct))
+                {
+                    if (subscription.Filter.StoryEventFor(story) is not { } storyEvent) continue;
+                    session.Store(WebhookDeliveries.Create(subscription, story, storyEvent, clock.GetUtcNow(), replay));
+                    deliveries++;
+                }
+            }
+            else
+            {
+                await foreach (var item in feed.ReadRangeAsync(request.Since.Value, until, ct))
+                {
+                    if (subscription.Filter.EventFor(item) is not { } eventType) continue;
+                    session.Store(WebhookDeliveries.Create(subscription, item, eventType, clock.GetUtcNow(), replay));
+                    deliveries++;
+                }
             }
             await session.SaveChangesAsync(ct);
             return Results.Accepted($"/api/subscriptions/{id}", new { subscription = id, deliveries });
@@ -133,13 +148,14 @@ public static class SubscriptionsEndpoints
 
     private static object View(WebhookSubscription s) => new
     {
-        s.Id, s.Name, s.Countries, s.Topics, s.MinSeverity, Webhook = new { s.Url }, Status = s.Status.ToString().ToLowerInvariant(),
+        s.Id, s.Name, s.Countries, s.Topics, s.MinSeverity, s.Per, Webhook = new { s.Url }, Status = s.Status.ToString().ToLowerInvariant(),
         s.CreatedAt, s.ChangedAt, s.StartPosition,
     };
 
     private static string? Validate(CreateSubscriptionRequest request)
     {
         if (string.IsNullOrWhiteSpace(request.Name)) return "name is required";
+        if (request.Per is not (null or WebhookSubscription.PerArticle or WebhookSubscription.PerStory)) return "per must be article or story";
         if (request.Webhook?.Url is not { } url || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             return "webhook.url must be an absolute http(s) URL";
         if (request.Webhook.Secret is { Length: > 0 and < 16 }) return "webhook.secret must be at least 16 characters (or left out to have one generated)";

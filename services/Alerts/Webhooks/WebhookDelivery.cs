@@ -10,6 +10,9 @@ public sealed class WebhookDelivery
     public string SubscriptionId { get; set; } = "";
     public long Position { get; set; }
     public string ArticleId { get; set; } = "";
+
+    /// <summary>The story, for a per-story subscription's deliveries.</summary>
+    public string? StoryId { get; set; }
     public string Event { get; set; } = "alert";
     public bool Replay { get; set; }
 

@@ -5,9 +5,10 @@ namespace Monitoring.Alerts.Webhooks;
 
 // A webhook subscription is itself an event-sourced stream (stream id = subscription id).
 
+/// <param name="Per"><c>article</c> (one alert per article; also when absent) or <c>story</c> (one per story plus breaking).</param>
 public sealed record WebhookSubscriptionCreated(
     string SubscriptionId, string Name, IReadOnlyList<string> Countries, IReadOnlyList<string> Topics, Severity MinSeverity,
-    string Url, string Secret, long StartPosition, DateTimeOffset CreatedAt);
+    string Url, string Secret, long StartPosition, DateTimeOffset CreatedAt, string? Per = null);
 
 public sealed record WebhookSubscriptionPaused(string SubscriptionId, DateTimeOffset PausedAt);
 
@@ -34,6 +35,12 @@ public sealed class WebhookSubscription
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? ChangedAt { get; set; }
 
+    /// <summary><c>article</c> or <c>story</c>.</summary>
+    public string Per { get; set; } = PerArticle;
+
+    public const string PerArticle = "article";
+    public const string PerStory = "story";
+
     public AlertSubscriptionFilter Filter => new(Countries, Topics, MinSeverity);
 
     public static WebhookSubscription Create(WebhookSubscriptionCreated e) => new()
@@ -48,6 +55,7 @@ public sealed class WebhookSubscription
         StartPosition = e.StartPosition,
         Status = WebhookSubscriptionStatus.Active,
         CreatedAt = e.CreatedAt,
+        Per = e.Per ?? PerArticle,
     };
 
     public void Apply(WebhookSubscriptionPaused e) => (Status, ChangedAt) = (WebhookSubscriptionStatus.Paused, e.PausedAt);

@@ -94,11 +94,27 @@ public sealed class FeedPolling(
         var source = feed.Title ?? (document.Title?.ToPlainText() is { Length: > 0 } feedTitle ? feedTitle : feed.SourceName);
         var feedUrl = feed.Url.ToString();
         // Published together: the broker confirms them in parallel rather than one round trip each.
-        await Task.WhenAll(decision.Publish.Select(p => publisher.Publish(new ArticleFetched(
+        var poll = Activity.Current?.Context ?? default;
+        await Task.WhenAll(decision.Publish.Select(p => PublishArticleAsync(new ArticleFetched(
             p.Draft.Id, p.Revision, feedUrl, source, p.Draft.Url ?? feedUrl, p.Draft.Title, p.Draft.Text,
-            p.Draft.Language, p.Draft.PublishedAt, fetchedAt, p.Draft.ContentHash), ct)));
+            p.Draft.Language, p.Draft.PublishedAt, fetchedAt, p.Draft.ContentHash), poll, ct)));
         ArticlesPublished.Add(decision.Publish.Count(p => p.Change == ArticleChange.New), new KeyValuePair<string, object?>("change", "new"));
         ArticlesPublished.Add(decision.Publish.Count(p => p.Change == ArticleChange.Updated), new KeyValuePair<string, object?>("change", "updated"));
+    }
+
+    /// <summary>
+    /// Each article starts a trace of its own (linked to the feed's poll), which MassTransit carries to the Classifier
+    /// and the Alerts service's event store carries on to projections and deliveries: one trace per article.
+    /// </summary>
+    private async Task PublishArticleAsync(ArticleFetched article, ActivityContext poll, CancellationToken ct)
+    {
+        Activity.Current = null; // a new root: this async flow only, the caller's current activity is untouched
+        using var activity = MonitoringTelemetry.Source.StartActivity("fetch article", ActivityKind.Producer, default(ActivityContext),
+            links: poll == default ? null : [new ActivityLink(poll)]);
+        activity?.SetTag("article.id", article.ArticleId);
+        activity?.SetTag("article.revision", article.Revision);
+        activity?.SetTag("feed.url", article.FeedUrl);
+        await publisher.Publish(article, ct);
     }
 
     private async Task<FeedRecord?> RecordAsync(
