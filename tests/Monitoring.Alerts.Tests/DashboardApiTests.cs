@@ -87,6 +87,37 @@ public sealed partial class DashboardApiTests(AlertStoreFixture store) : IClassF
     }
 
     [Fact]
+    public async Task Story_sizes_of_many_stories_come_in_one_request()
+    {
+        var (first, copy) = (NewId(), NewId());
+        var title = "Angkatan laut Filipina mengusir kapal asing dari Laut Cina Selatan " + NewId();
+        await store.RecordAsync(Articles.Classified(first, primary: ["PH"], title: title));
+        await store.RecordAsync(Articles.Classified(copy, primary: ["PH"], title: title));
+        string? story = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (story is null && DateTime.UtcNow < deadline)
+        {
+            await store.WaitForProjectionsAsync();
+            var alerts = (await RecentAsync("?country=PH")).GetProperty("alerts").EnumerateArray().ToList();
+            var stories = alerts.Select(a => a.GetProperty("storyId").GetString()).Distinct().ToList();
+            if (alerts.Count == 2 && stories is [{ } one]) story = one;
+            else await Task.Delay(200);
+        }
+        Assert.NotNull(story);
+
+        var answer = await store.Http.GetFromJsonAsync<JsonElement>($"api/dashboard/stories?ids={story},no-such-story");
+        var only = Assert.Single(answer.GetProperty("stories").EnumerateArray());
+        Assert.Equal(story, only.GetProperty("id").GetString());
+        Assert.Equal(2, only.GetProperty("articleCount").GetInt32());
+        Assert.Empty(only.GetProperty("articles").EnumerateArray()); // sizes only: no article lists
+
+        using var none = await store.Http.GetAsync("api/dashboard/stories?ids=");
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+        using var tooMany = await store.Http.GetAsync("api/dashboard/stories?ids=" + string.Join(",", Enumerable.Range(0, 201)));
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+    }
+
+    [Fact]
     public async Task Vocabulary_lists_the_topics_severities_and_languages_filters_accept()
     {
         var vocabulary = await store.Http.GetFromJsonAsync<JsonElement>("api/vocabulary");

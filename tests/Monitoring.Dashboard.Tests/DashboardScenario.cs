@@ -3,8 +3,9 @@ using Monitoring.Contracts;
 namespace Monitoring.Dashboard.Tests;
 
 /// <summary>
-/// What the dashboard is shown: the founding Indonesian article (JP and EU) and a handful of others in several
-/// languages, spread over the last month so the map, the feed and the trend each have something to tell.
+/// What the dashboard is shown: the founding Indonesian article (JP and EU), a copy of it from another source (one
+/// story of two articles), a two-source story about the Philippines, and a handful of others in several languages, spread over the last month so the map, the
+/// feed and the trend each have something to tell.
 /// </summary>
 public static class DashboardScenario
 {
@@ -19,6 +20,9 @@ public static class DashboardScenario
         new("seed-eu-japan", SeedTitle, "Kabar Lokal", "id", ["JP", "EU"], ["CN", "KP", "RU", "KR", "UA", "US", "AU", "GB", "IT"],
             [Topics.DefenseCooperation, Topics.MilitaryActivity, Topics.MissilesWmd, Topics.MaritimeSecurity, Topics.Cyber, Topics.HybridThreats, Topics.ArmsTrade],
             Severity.High, TimeSpan.FromMinutes(20)),
+        // The same article from a second source: the seed's story has two articles.
+        new("seed-copy", SeedTitle, "ANTARA", "id", ["JP", "EU"], ["CN", "KP"],
+            [Topics.DefenseCooperation, Topics.MilitaryActivity, Topics.MissilesWmd], Severity.High, TimeSpan.FromMinutes(10)),
         new("jp-drills", "日本、南西諸島で大規模な共同訓練", "NHK", "ja", ["JP"], ["US"], [Topics.MilitaryActivity], Severity.Medium, TimeSpan.FromDays(2)),
         new("jp-cyber", "防衛省にサイバー攻撃、情報流出の恐れ", "Asahi", "ja", ["JP"], [], [Topics.Cyber], Severity.Low, TimeSpan.FromDays(5)),
         new("jp-missile", "北朝鮮ミサイル、日本のEEZ内に落下", "Yomiuri", "ja", ["JP"], ["KP"], [Topics.MissilesWmd], Severity.Critical, TimeSpan.FromDays(12)),
@@ -28,6 +32,11 @@ public static class DashboardScenario
         new("kp-launch", "북한, 동해상으로 탄도미사일 발사", "Yonhap", "ko", ["KP"], ["KR", "JP"], [Topics.MissilesWmd], Severity.High, TimeSpan.FromDays(3)),
         new("fr-cyber", "Cyberattaque contre des hôpitaux français", "Le Monde", "fr", ["FR"], [], [Topics.Cyber], Severity.Medium, TimeSpan.FromHours(2)),
         new("sg-strait", "Singapore navy shadows vessels in the Strait", "The Straits Times", "en", ["SG"], ["MY"], [Topics.MaritimeSecurity], Severity.Low, TimeSpan.FromHours(1)),
+        // A story about the Philippines that a live alert joins in the stories test.
+        new("ph-shoal", "Philippine coast guard blocks Chinese vessels near Scarborough Shoal", "Reuters", "en", ["PH"], ["CN"],
+            [Topics.MaritimeSecurity], Severity.Medium, TimeSpan.FromHours(4)),
+        new("ph-shoal-ap", "Philippine coast guard blocks Chinese vessels near Scarborough Shoal", "AP", "en", ["PH"], ["CN"],
+            [Topics.MaritimeSecurity], Severity.Medium, TimeSpan.FromHours(3)),
         new("us-chips", "US widens export controls on advanced chips", "Reuters", "en", ["US"], ["CN"], [Topics.Sanctions, Topics.ArmsTrade], Severity.Low, TimeSpan.FromHours(12)),
     ];
 
@@ -41,5 +50,4 @@ public static class DashboardScenario
         return new ArticleClassified(fetched, a.Language, countries, a.Topics.Select(t => new TopicScore(t, 3, [t])).ToList(), a.Severity, "dashboard-test", at);
     }
 
-    public static int InLast(string country, TimeSpan span) => Articles.Count(a => a.Primary.Contains(country) && a.Age <= span);
 }

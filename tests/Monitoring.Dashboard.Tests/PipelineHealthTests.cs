@@ -15,8 +15,8 @@ public sealed class PipelineHealthTests(DashboardFixture fixture)
             .Select(td => td.Text).ToList() is [_, _, _, "1", ..] cells ? cells : null, "the Alerts consumer queue with one consumer", seconds: 20)!;
         Assert.Matches("^[0-9,]+$", queue[1]); // depth, as the management API last sampled it
 
-        var views = fixture.Browser.WaitFor(d => d.FindElements(By.CssSelector("#pipeline tr[data-projection='country-views:All'] td"))
-            .Select(td => td.Text).ToList() is [_, _, "0", ..] cells ? cells : null, "the country views caught up with the store")!;
+        var views = fixture.Browser.WaitFor(d => d.FindElements(By.CssSelector("#pipeline tr[data-projection='country-alerts:All'] td"))
+            .Select(td => td.Text).ToList() is [_, _, "0", ..] cells ? cells : null, "the country alert view caught up with the store")!;
         Assert.True(long.Parse(views[1].Replace(",", "")) > 0);
         var tiles = fixture.Browser.Driver.FindElements(By.CssSelector("#pipeline .tile-label")).Select(t => t.Text).ToList();
         Assert.Equal(["fetched", "classified", "recorded", "alerted", "fetch → alert p50"], tiles);

@@ -1,6 +1,8 @@
+using Marten;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
 using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Alerts.Stories;
 using Monitoring.Classification.Language;
 using Monitoring.Contracts;
 
@@ -8,11 +10,15 @@ namespace Monitoring.Alerts.Dashboard;
 
 /// <summary>
 /// The operator dashboard at <c>/</c>: a page and its bundled script and style, embedded in the assembly by the build
-/// (Dashboard.targets), plus the small read endpoints it needs beyond the alert API.
+/// (Dashboard.targets), plus the small read endpoints it needs beyond the alert API: the newest alerts with the stream
+/// position they stand at, the filters' vocabulary, and many stories' sizes in one request.
 /// </summary>
 public static class DashboardEndpoints
 {
     private const string ResourcePrefix = "Monitoring.Alerts.Dashboard.wwwroot";
+
+    /// <summary>The most stories <c>/api/dashboard/stories</c> answers for at once.</summary>
+    public const int MaxStories = 200;
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
@@ -48,6 +54,16 @@ public static class DashboardEndpoints
             var filter = new RecentAlertsFilter(code, topic, floor, language,
                 Math.Clamp(limit ?? CountryAlertsEndpoints.DefaultLimit, 1, RecentAlerts.MaxLimit));
             return Results.Ok(await recent.ReadAsync(filter, ct));
+        });
+
+        app.MapGet("/api/dashboard/stories", async (string? ids, IQuerySession session, StoryOptions options, TimeProvider clock, CancellationToken ct) =>
+        {
+            var wanted = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
+            if (wanted.Length is 0 or > MaxStories)
+                return Results.BadRequest(new { error = $"ids must name 1 to {MaxStories} stories, comma-separated" });
+            var stories = await session.LoadManyAsync<Story>(ct, wanted);
+            var now = clock.GetUtcNow();
+            return Results.Ok(new { stories = stories.Select(story => StoriesEndpoints.View(story, options, now, articles: 0)) });
         });
 
         app.MapGet("/api/vocabulary", () => Results.Ok(new

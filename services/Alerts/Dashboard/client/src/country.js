@@ -45,8 +45,7 @@ export function createCountryPage(code, { vocabulary, stories }) {
     renderStats(detail);
     renderTrend(trend.days);
     renderTopics(detail);
-    if (stories) stories.renderCountry(code, storyList);
-    else fill(storyList, h("p.muted", {}, "Stories are not available from this service."));
+    await stories.renderCountry(code, storyList);
   }
 
   function renderStats(detail) {

@@ -13,6 +13,7 @@ const KEEP = 200;
  * @param options.fixedCountry a country page's own country: its filter is not offered
  * @param options.onFilters   called with the filters whenever the person changes them
  * @param options.onAlert     called for every live alert (after filtering)
+ * @param options.stories     the story index (stories.js) that knows each alert's story size
  */
 export function createFeed({ vocabulary, filters: initial = {}, fixedCountry = null, onFilters, onAlert, stories }) {
   let filters = { country: "", topic: "", severity: "", language: "", ...initial };
@@ -68,6 +69,7 @@ export function createFeed({ vocabulary, filters: initial = {}, fixedCountry = n
       onAlert: (alert) => {
         if (filters.language && alert.language !== filters.language) return;
         items = [{ alert, fresh: true, withdrawn: false }, ...items.filter((i) => i.alert.articleId !== alert.articleId)].slice(0, KEEP);
+        if (alert.storyId) stories?.changed(alert.storyId);
         render();
         onAlert?.(alert);
       },
@@ -97,7 +99,10 @@ export function createFeed({ vocabulary, filters: initial = {}, fixedCountry = n
     for (const time of list.querySelectorAll("time[datetime]")) time.textContent = relativeTime(time.dateTime, now);
   }, 30_000);
 
-  stories?.onChange(() => render());
+  // Story sizes arrive after the alerts: they are written into the list in place.
+  const stopStories = stories?.onChange(() => {
+    for (const span of list.querySelectorAll(".story[data-story]")) writeStory(span, stories.size(span.dataset.story));
+  }) ?? (() => {});
   restart();
   return {
     element,
@@ -105,6 +110,7 @@ export function createFeed({ vocabulary, filters: initial = {}, fixedCountry = n
     stop: () => {
       generation++;
       stop();
+      stopStories();
       clearInterval(ticker);
     },
   };
@@ -113,10 +119,9 @@ export function createFeed({ vocabulary, filters: initial = {}, fixedCountry = n
 function renderAlert({ alert, fresh, withdrawn }, now, stories) {
   const primary = new Set(alert.primary ?? []);
   const mentioned = (alert.countries ?? []).filter((c) => !primary.has(c));
-  const story = alert.storyId && stories ? stories.size(alert.storyId) : null;
   return h(`li.alert.sev-${alert.severity}`, {
     class: [fresh ? "fresh" : "", withdrawn ? "withdrawn" : ""].filter(Boolean).join(" "),
-    dataset: { article: alert.articleId, language: alert.language, severity: alert.severity, countries: [...primary].join(" ") },
+    dataset: { article: alert.articleId, language: alert.language, severity: alert.severity, countries: [...primary].join(" "), story: alert.storyId ?? "" },
   },
   h("div.alert-head", {},
     h(`span.badge.sev-${alert.severity}`, { title: `severity ${alert.severity}` }, alert.severity),
@@ -125,10 +130,17 @@ function renderAlert({ alert, fresh, withdrawn }, now, stories) {
     h("span.source", {}, alert.source), " · ",
     h("span.language", {}, languageName(alert.language)), " · ",
     h("time", { datetime: alert.detectedAt, title: absoluteTime(alert.detectedAt) }, relativeTime(alert.detectedAt, now)),
-    story ? [" · ", h("span.story", { title: story.title ?? "" }, `story of ${number(story.articles)} ${story.articles === 1 ? "article" : "articles"}`)] : null,
+    alert.storyId && stories ? writeStory(h("span.story", { "data-story": alert.storyId }), stories.size(alert.storyId)) : null,
     withdrawn ? [" · ", h("span.withdrawn-note", {}, "withdrawn")] : null),
   h("div.alert-tags", {},
     [...primary].map((c) => h("a.chip.country-chip", { href: `#/country/${c}`, title: countryName(c) }, c)),
     mentioned.length ? h("span.mentions", { title: `also mentions ${mentioned.map(countryName).join(", ")}` }, `+ ${mentioned.join(" ")}`) : null,
     (alert.topics ?? []).map((t) => h("span.chip.topic-chip", { "data-topic": t }, topicLabel(t)))));
+}
+
+function writeStory(span, story) {
+  span.textContent = story ? `story of ${number(story.articles)} ${story.articles === 1 ? "article" : "articles"}` : "";
+  span.title = story ? `${story.title} · ${number(story.sources)} ${story.sources === 1 ? "source" : "sources"}` : "";
+  span.classList.toggle("story-breaking", Boolean(story?.breaking));
+  return span;
 }

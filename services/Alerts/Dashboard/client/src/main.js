@@ -9,11 +9,13 @@ import { createFeed } from "./feed.js";
 import { createPipelinePanel } from "./pipeline.js";
 import { createFeedHealthPanel } from "./feeds.js";
 import { createCountryPage } from "./country.js";
+import { createStoryIndex } from "./stories.js";
 
 const view = document.getElementById("view");
 const crumbs = document.getElementById("crumbs");
 let current = { stop: () => {} };
 let vocabulary = null;
+const stories = createStoryIndex();
 
 function route() {
   const hash = location.hash.replace(/^#/, "") || "/";
@@ -52,6 +54,7 @@ function showOverview(parameters) {
   const feed = createFeed({
     vocabulary,
     filters,
+    stories,
     onFilters: (next) => {
       const search = new URLSearchParams(Object.entries(next).filter(([, value]) => value)).toString();
       history.replaceState(null, "", `#/${search ? `?${search}` : ""}`);
@@ -80,7 +83,7 @@ function showOverview(parameters) {
 function showCountry(code) {
   fill(crumbs, h("a", { href: "#/" }, "World"), h("span", {}, " / "), h("span", {}, countryName(code)));
   document.title = `${countryName(code)} · Monitoring`;
-  const page = createCountryPage(code, { vocabulary });
+  const page = createCountryPage(code, { vocabulary, stories });
   fill(view, page.element);
   return page;
 }
