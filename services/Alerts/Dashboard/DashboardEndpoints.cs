@@ -33,7 +33,7 @@ public static class DashboardEndpoints
             // The page names content-hashed assets, so only the page itself must be revalidated after a deploy.
             http.Response.Headers.CacheControl = "no-cache";
             return Results.Bytes(index, "text/html; charset=utf-8");
-        }).ExcludeFromDescription();
+        });
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = "/assets",
