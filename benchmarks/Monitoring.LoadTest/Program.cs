@@ -87,9 +87,10 @@ Console.WriteLine($"   {latencies.Alerted:N0} of {windowEnd - windowStart:N0} ar
 Console.WriteLine($"   fetch → alert: p50 {latencies.P50:0} ms, p95 {latencies.P95:0} ms, p99 {latencies.P99:0} ms, max {latencies.Max:0} ms");
 Console.WriteLine($"   appear in feed → alert (includes waiting for the next poll): p50 {latencies.AppearP50:0} ms, p99 {latencies.AppearP99:0} ms");
 report["latencyRate"] = latencyRate;
-report["p50Ms"] = Math.Round(latencies.P50);
-report["p95Ms"] = Math.Round(latencies.P95);
-report["p99Ms"] = Math.Round(latencies.P99);
+report["latencyArticlesAlerted"] = latencies.Alerted;
+report["p50Ms"] = Rounded(latencies.P50);
+report["p95Ms"] = Rounded(latencies.P95);
+report["p99Ms"] = Rounded(latencies.P99);
 
 // 4. Throughput: more articles than the pipeline can take; the sustained rate is what each stage gets through.
 Console.WriteLine($"\n== throughput: {throughputRate} articles/s offered for {throughputSeconds} s");
@@ -143,6 +144,8 @@ if (storeArticles > 0)
 Console.WriteLine($"\ndone in {total.Elapsed.TotalMinutes:0.0} min");
 Console.WriteLine(JsonSerializer.Serialize(report));
 return 0;
+
+static double? Rounded(double value) => double.IsNaN(value) ? null : Math.Round(value);
 
 async Task<LatencyFigures> CollectLatenciesAsync(long from, long to, TimeSpan grace)
 {
