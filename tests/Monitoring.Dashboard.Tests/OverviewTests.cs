@@ -122,7 +122,7 @@ public sealed class OverviewTests(DashboardFixture fixture)
     }
 
     [Fact]
-    public void Narrow_window_stacks_map_feed_and_health_in_one_column_without_sideways_scrolling()
+    public void Narrow_window_stacks_the_overview_and_a_country_page_in_one_column_without_sideways_scrolling()
     {
         fixture.OpenOverview(new Size(420, 900));
         var map = Driver.FindElement(By.CssSelector(".map-panel")).Location.Y;
@@ -133,5 +133,14 @@ public sealed class OverviewTests(DashboardFixture fixture)
         Assert.True(Driver.Script<long>("return document.documentElement.scrollWidth;") <= 420, "the page scrolls sideways");
         Assert.True(Driver.FindElement(By.CssSelector("svg.world")).Size.Width > 360);
         fixture.Browser.Screenshot("overview-narrow");
+
+        // A country page too: numbers, trend, topics, stream and stories one below the other.
+        Driver.Navigate().GoToUrl(fixture.Url("#/country/JP"));
+        fixture.Browser.WaitFor(d => d.FeedItems("country-feed").Count > 0, "Japan's page in a narrow window");
+        var panels = new[] { ".trend-panel", ".topics-panel", ".country-page .feed-panel", ".stories-panel" }
+            .Select(p => Driver.FindElement(By.CssSelector(p)).Location.Y).ToList();
+        Assert.Equal(panels.Order(), panels);
+        Assert.True(Driver.Script<long>("return document.documentElement.scrollWidth;") <= 420, "the country page scrolls sideways");
+        fixture.Browser.Screenshot("country-narrow");
     }
 }
