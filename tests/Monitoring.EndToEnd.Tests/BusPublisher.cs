@@ -3,14 +3,14 @@ using Monitoring.Hosting;
 
 namespace Monitoring.EndToEnd.Tests;
 
-/// <summary>A MassTransit bus of the test's own, publishing the system's contracts into a virtual host.</summary>
+/// <summary>A MassTransit bus of the test's own, publishing the system's contracts into a virtual host (and receiving on endpoints a test adds).</summary>
 public sealed class BusPublisher : IAsyncDisposable
 {
     private readonly IBusControl _bus;
 
     private BusPublisher(IBusControl bus) => _bus = bus;
 
-    public static async Task<BusPublisher> StartAsync(Uri amqpUri)
+    public static async Task<BusPublisher> StartAsync(Uri amqpUri, Action<IRabbitMqBusFactoryConfigurator>? receive = null)
     {
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -21,6 +21,7 @@ public sealed class BusPublisher : IAsyncDisposable
                 h.Password("guest");
             });
             cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
+            receive?.Invoke(cfg);
         });
         await bus.StartAsync();
         return new BusPublisher(bus);
