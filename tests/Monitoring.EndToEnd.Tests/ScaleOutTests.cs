@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MassTransit;
 using Monitoring.Classification.Evaluation;
 using Monitoring.Contracts;
 using Monitoring.Testing;

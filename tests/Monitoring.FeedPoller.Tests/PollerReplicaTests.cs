@@ -78,6 +78,8 @@ public abstract class PollerReplicas(ITestOutputHelper output) : IAsyncLifetime
 
     protected static string Host(Uri url) => "h" + url.Host.Split('.')[^1];
 
+    protected static string FeedId(Uri url) => Monitoring.FeedPoller.Registry.FeedRecord.IdFor(url);
+
     /// <summary>Starts the replicas together, waits until all are ready, and returns each with its replica name.</summary>
     protected async Task<Dictionary<ServiceProcess, string>> StartReplicasAsync(int count)
     {
@@ -198,6 +200,11 @@ public sealed class PollerShardingTests(ITestOutputHelper output) : PollerReplic
         foreach (var id in held)
         {
             Assert.Contains(survivors, s => s.Output.Any(line => line.Contains($"Took over feed {id}") && line.Contains(victim)));
+            // Within the lease (renewed at most a third of it before the kill), plus a host's spacing and a claim round.
+            var url = _feeds.Urls.Single(u => FeedId(u) == id);
+            var retried = _feeds.Requests.Where(r => r.Host == Host(url) && url.AbsolutePath.EndsWith(r.Feed) && r.Start > killedAt).Min(r => r.Start);
+            Output.WriteLine($"{id} fetched again {(retried - killedAt).TotalSeconds:F1} s after the kill");
+            Assert.True(retried - killedAt <= Lease + TimeSpan.FromSeconds(2), $"{id} was taken over {(retried - killedAt).TotalSeconds:F1} s after the kill");
             var after = await ListAsync("select replica from {0}.feed_history where feed_id = @feed and kind = 'polled' and at > @killed",
                 ("feed", id), ("killed", killedAt));
             Assert.NotEmpty(after);

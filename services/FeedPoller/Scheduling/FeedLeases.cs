@@ -156,14 +156,16 @@ public sealed class FeedLeases(NpgsqlDataSource dataSource, FeedStore store, Fee
     }
 
     /// <summary>
-    /// How long until a feed this replica does not hold may become claimable: the earliest due time, or for a feed
-    /// leased by another replica, when that lease runs out. Null when nothing is scheduled.
+    /// How long until a feed this replica does not hold may become claimable: its due time, or later when its host is
+    /// leased by another replica or resting after a poll (then when that runs out). Null when nothing is scheduled.
     /// </summary>
     public async Task<TimeSpan?> NextDueInAsync(IReadOnlyCollection<string> held, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            select extract(epoch from min(greatest(next_poll_at, case when lease_owner <> @me then lease_until end)) - now())
-            from {S}.feeds where removed_at is null and not paused and not (id = any(@held))
+            select extract(epoch from min(greatest(f.next_poll_at,
+                       (select max(busy.lease_until) from {S}.feeds busy where busy.host = f.host and busy.lease_owner is distinct from @me)))
+                   - now())
+            from {S}.feeds f where f.removed_at is null and not f.paused and not (f.id = any(@held))
             """);
         command.Parameters.AddWithValue("me", options.Replica);
         command.Parameters.AddWithValue("held", held.ToArray());

@@ -56,19 +56,16 @@ public sealed class FeedScheduler : BackgroundService
     {
         await OpenWithRetryAsync(stoppingToken);
         FeedPollerLog.ReplicaStarted(_logger, _options.Replica, _options.Lease);
+        // Registered before the first claim, so the hosts are dealt to this replica too from the start.
+        await BeatAsync(stoppingToken);
+        var heartbeat = HeartbeatAsync(stoppingToken);
         var lastPrune = DateTimeOffset.MinValue;
-        var lastHeartbeat = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sleep = RescanEvery;
             try
             {
                 var now = _clock.GetUtcNow();
-                if (now - lastHeartbeat >= _options.Lease / 3)
-                {
-                    await _leases.HeartbeatAsync(_held.Keys.ToList(), stoppingToken);
-                    lastHeartbeat = now;
-                }
                 var room = ClaimLimit - _held.Count;
                 var claimed = room > 0 ? await _leases.ClaimAsync(_held.Keys.ToList(), room, stoppingToken) : [];
                 foreach (var (feed, takenFrom) in claimed)
@@ -87,12 +84,9 @@ public sealed class FeedScheduler : BackgroundService
                     await PruneAsync(now, stoppingToken);
                 }
                 var nextDue = await _leases.NextDueInAsync(_held.Keys.ToList(), stoppingToken);
-                // Due now but not claimed: a host dealt to another replica (taken here too once the grace is over), or one being polled.
+                // Due now but not claimed: its host is dealt to another replica (taken here too once the grace is over).
                 sleep = nextDue is not { } due ? RescanEvery : due == TimeSpan.Zero ? LookAgain : due;
-                var untilHeartbeat = lastHeartbeat + _options.Lease / 3 - now;
-                if (sleep > untilHeartbeat) sleep = untilHeartbeat;
                 if (sleep > RescanEvery) sleep = RescanEvery;
-                if (sleep < TimeSpan.Zero) sleep = TimeSpan.Zero;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -111,6 +105,8 @@ public sealed class FeedScheduler : BackgroundService
                 // slept until the next feed is due
             }
         }
+        // The heartbeat ends before the leases are handed back, so it cannot register this replica again after it left.
+        await heartbeat;
         // Polls under way were cancelled with the service; give them a moment to unwind before the bus stops, then hand
         // everything back so the other replicas take over at once rather than when the leases run out.
         for (var waited = 0; waited < 100 && !_held.IsEmpty; waited++) await Task.Delay(100, CancellationToken.None);
@@ -121,6 +117,36 @@ public sealed class FeedScheduler : BackgroundService
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
         {
+            FeedPollerLog.LeasesUnavailable(_logger, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Renews this replica's leases every third of a lease, on its own timer: a claim loop busy or sleeping never lets a
+    /// live replica's leases run out.
+    /// </summary>
+    private async Task HeartbeatAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_options.Lease / 3, _clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct)) await BeatAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopping
+        }
+    }
+
+    private async Task BeatAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _leases.HeartbeatAsync(_held.Keys.ToList(), ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // The store is away: nobody can claim meanwhile either; the next beat renews what is still held.
             FeedPollerLog.LeasesUnavailable(_logger, e.Message);
         }
     }
