@@ -7,7 +7,8 @@ namespace Monitoring.EndToEnd.Tests;
 
 /// <summary>
 /// What deploy/ ships for scaling out, checked offline: the Kubernetes manifests (parsed, not applied to a cluster)
-/// and the compose file's "scale" profile (validated by docker-compose, no engine needed).
+/// and the compose file's "scale" profile (read through docker-compose config, no engine needed), both running the
+/// images of the one services/Dockerfile.
 /// </summary>
 public sealed class ScaleOutDeploymentTests
 {
@@ -75,21 +76,42 @@ public sealed class ScaleOutDeploymentTests
         Assert.Equal(files.Order(), resources.Order());
     }
 
-    [Fact]
-    public async Task The_compose_scale_profile_adds_a_second_replica_of_each_service_with_the_same_image_and_settings()
+    [Theory]
+    [MemberData(nameof(Services))]
+    public async Task Compose_builds_each_service_from_the_one_Dockerfile_and_its_scale_profile_adds_a_second_replica_with_the_same_image_and_settings(
+        string service, int port)
     {
-        var plain = await ComposeAsync("config", "--services");
-        Assert.DoesNotContain("classifier-2", plain);
-        var scaled = Load(await ComposeAsync("--profile", "scale", "config")).Single();
-        var services = Map(scaled, "services");
-        foreach (var service in new[] { "alerts", "classifier", "feedpoller" })
-        {
-            var first = services[service].AsMap();
-            var second = services[service + "-2"].AsMap();
-            Assert.Equal(Text(first, "image"), Text(second, "image"));
-            Assert.Equal(Map(first, "environment").Select(e => (e.Key, e.Value.AsText())).Order(),
-                Map(second, "environment").Select(e => (e.Key, e.Value.AsText())).Order());
-        }
+        var services = Map(Load(await ComposeAsync("config")).Single(), "services");
+        var first = services[service].AsMap();
+        var second = services[service + "-2"].AsMap();
+
+        Assert.False(first.ContainsKey("profiles"), $"{service} must run without a profile");
+        Assert.Equal(["scale"], List(second, "profiles").Select(p => p.AsText()));
+        Assert.Equal("services/Dockerfile", Text(first, "build", "dockerfile"));
+        var project = Text(first, "build", "args", "SERVICE");
+        Assert.True(File.Exists(Path.Combine(Root, "services", project, $"Monitoring.{project}.csproj")), $"SERVICE={project} names no service project");
+        Assert.Equal(service, project.ToLowerInvariant());
+        Assert.Equal(port.ToString(CultureInfo.InvariantCulture), Text(first, "build", "args", "PORT"));
+        // The image the Kubernetes manifests run.
+        Assert.Equal("monitoring-" + service, Text(first, "image"));
+
+        Assert.Equal(Text(first, "image"), Text(second, "image"));
+        Assert.Equal(Map(first, "build", "args").Select(a => (a.Key, a.Value.AsText())).Order(),
+            Map(second, "build", "args").Select(a => (a.Key, a.Value.AsText())).Order());
+        Assert.Equal(Map(first, "environment").Select(e => (e.Key, e.Value.AsText())).Order(),
+            Map(second, "environment").Select(e => (e.Key, e.Value.AsText())).Order());
+    }
+
+    [Fact]
+    public void One_Dockerfile_builds_every_service_from_its_SERVICE_and_PORT_arguments()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "services", "Dockerfile"));
+        Assert.Contains("ARG SERVICE", dockerfile);
+        Assert.Contains("ARG PORT", dockerfile);
+        Assert.Contains("dotnet publish \"services/$SERVICE/Monitoring.$SERVICE.csproj\"", dockerfile);
+        Assert.Contains("ASPNETCORE_URLS=http://0.0.0.0:${PORT}", dockerfile);
+        Assert.Equal([Path.Combine(Root, "services", "Dockerfile")],
+            Directory.EnumerateFiles(Path.Combine(Root, "services"), "Dockerfile", SearchOption.AllDirectories));
     }
 
     private static async Task<string> ComposeAsync(params string[] arguments)
