@@ -29,5 +29,15 @@ public sealed class BusPublisher : IAsyncDisposable
 
     public Task PublishAsync<T>(T message) where T : class => _bus.Publish(message);
 
+    /// <summary>
+    /// Sends straight to a consumer's endpoint through the exchange MassTransit binds to its queue. Not
+    /// <c>queue:NAME</c>: that declares the queue with default arguments, which a quorum queue refuses.
+    /// </summary>
+    public async Task SendAsync<T>(string endpoint, T message) where T : class
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await (await _bus.GetSendEndpoint(new Uri($"exchange:{endpoint}"))).Send(message, timeout.Token);
+    }
+
     public async ValueTask DisposeAsync() => await _bus.StopAsync();
 }
