@@ -46,4 +46,7 @@ internal static partial class AlertsLog
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Feed health of {FeedId} changed at {ChangedAt} arrived after the state of {CurrentChangedAt}; ignored")]
     public static partial void StaleFeedHealthIgnored(ILogger logger, string feedId, DateTimeOffset changedAt, DateTimeOffset currentChangedAt);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Rejected classified article {ArticleId} to {Queue}: {Problem}")]
+    public static partial void ClassifiedRejected(ILogger logger, string? articleId, string queue, string problem);
 }

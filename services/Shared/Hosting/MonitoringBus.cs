@@ -51,13 +51,18 @@ public static class MonitoringBus
                 cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
                 // A message that keeps failing is retried for about three minutes (a database restart, a broker
                 // failover) before it goes to the endpoint's _error queue; meanwhile the kill switch stops taking new
-                // messages when most of them fail, so a dead dependency does not empty the queue into _error.
+                // messages when most of them fail, so a dead dependency does not empty the queue into _error. An
+                // invalid message is neither retried nor counted: it goes to _error at once.
                 cfg.UseKillSwitch(killSwitch => killSwitch
                     .SetActivationThreshold(20)
                     .SetTripThreshold(0.5)
-                    .SetRestartTimeout(TimeSpan.FromSeconds(15)));
-                cfg.UseMessageRetry(retry => retry.Exponential(10,
-                    TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500)));
+                    .SetRestartTimeout(TimeSpan.FromSeconds(15))
+                    .SetExceptionFilter(filter => filter.Ignore<InvalidMessageException>()));
+                cfg.UseMessageRetry(retry =>
+                {
+                    retry.Exponential(10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+                    retry.Ignore<InvalidMessageException>();
+                });
                 configureBus?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
