@@ -51,16 +51,21 @@ public sealed class QuorumQueueTests(ITestOutputHelper output) : IAsyncLifetime
         var received = await japan.WaitForAsync(m => m.Count > 0, TimeSpan.FromSeconds(60));
         Assert.Equal("quorum-seed", received[0].Json.GetProperty("articleId").GetString());
 
-        // A message no consumer of the queue takes is moved to its _skipped queue at once: that one is quorum too.
+        // A message no consumer of the queue takes is moved to its _skipped queue at once, an invalid article (revision 0)
+        // to its _error queue at once: those are quorum queues too.
         await bus.SendAsync("classifier-article-fetched", new NotForTheClassifier("stray"));
+        await bus.PublishAsync(new ArticleFetched("quorum-invalid", 0, "https://kabar.example/rss", "Kabar Lokal", "https://kabar.example/x",
+            "Title", "Text", "id", now, now, "hash-quorum-invalid"));
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && (await _broker.QueuesAsync()).All(q => q.Name != "classifier-article-fetched_skipped")) await Task.Delay(200);
+        while (DateTime.UtcNow < deadline && (await _broker.QueuesAsync()).Count(q => q.Name is "classifier-article-fetched_skipped" or "classifier-article-fetched_error") < 2)
+            await Task.Delay(200);
 
         var queues = (await _broker.QueuesAsync()).ToDictionary(q => q.Name, q => q.Type);
         output.WriteLine(string.Join(", ", queues.Select(q => $"{q.Key}: {q.Value}")));
         Assert.Equal("quorum", queues["classifier-article-fetched"]);
         Assert.Equal("quorum", queues["alerts-article-classified"]);
         Assert.Equal("quorum", queues["classifier-article-fetched_skipped"]);
+        Assert.Equal("quorum", queues["classifier-article-fetched_error"]);
         // Classic stay only the test's own AMQP queue (q_...) and any bus's temporary queue (exclusive, auto-deleted).
         Assert.All(queues.Where(q => q.Value != "quorum"), q => Assert.Matches("^q_|_bus_", q.Key));
     }
