@@ -70,8 +70,18 @@ var exitCode = 0;
 try
 {
     await app.StartAsync();
-    // The scheduler opens the registry (schema, operator's list) as it starts.
-    await WaitForAsync(async () => (await registry.ListAsync(CancellationToken.None)).Count == feeds, TimeSpan.FromMinutes(1));
+    // The scheduler opens the registry (schema, operator's list) as it starts: until then the tables may not exist.
+    await WaitForAsync(async () =>
+    {
+        try
+        {
+            return (await registry.ListAsync(CancellationToken.None)).Count == feeds;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return false;
+        }
+    }, TimeSpan.FromMinutes(1));
     var total = feeds * items;
 
     // Round 1: every feed due at once, every article new.
