@@ -4,6 +4,8 @@
 #
 #   deploy/bench.sh [e2e] [--latency-rate 200 --throughput-rate 1500 --store-articles 1000000 ...]
 #                                    the whole system as in production; last line is one JSON object
+#   deploy/bench.sh classifiers [--articles 20000 --replicas 1,2 --repeat 1]
+#                                    Classifier replicas as competing consumers: sustained rate with 1, then 2 processes
 #   deploy/bench.sh alerts [ingest|bus|rebuild|sse|stories|consistency|all] [--articles N] [--clients N]
 #   deploy/bench.sh feedpoller [--feeds 1000 --items 50 --hosts 50 --concurrency 64]
 #   deploy/bench.sh classifier [BenchmarkDotNet arguments]   (no servers needed)
@@ -20,9 +22,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 what=e2e
-case "${1:-}" in e2e|alerts|feedpoller|classifier) what=$1; shift ;; esac
+case "${1:-}" in e2e|classifiers|alerts|feedpoller|classifier) what=$1; shift ;; esac
 case "$what" in
   e2e) project=benchmarks/Monitoring.LoadTest ;;
+  classifiers) project=benchmarks/Monitoring.LoadTest; set -- classifiers "$@" ;;
   alerts) project=benchmarks/Monitoring.Alerts.Benchmarks ;;
   feedpoller) project=benchmarks/Monitoring.FeedPoller.Benchmarks ;;
   classifier) project=benchmarks/Monitoring.Classification.Benchmarks ;;

@@ -11,6 +11,7 @@ using Monitoring.Testing;
 // it goes; the last line is one JSON object. Options: --feeds --hosts --latency-rate --latency-seconds --throughput-rate
 // --throughput-seconds --store-articles --raw-messages --raw-rows --seed
 var options = new Options(args);
+if (args is ["classifiers", ..]) return await ClassifierScaling.RunAsync(options);
 var report = new Dictionary<string, object?>();
 var total = Stopwatch.StartNew();
 Console.WriteLine($"Monitoring end-to-end load run — {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GB, " +
@@ -195,5 +196,11 @@ internal sealed class Options(string[] args)
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+    }
+
+    public string? Text(string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }
