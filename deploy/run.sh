@@ -79,6 +79,9 @@ else
   export MONITORING_RABBITMQ_MANAGEMENT="http://guest:guest@127.0.0.1:$MGMT_PORT/"
 fi
 
+# shellcheck source=tools.sh
+. deploy/tools.sh
+ensure_build_tools
 log "building (Release)"
 dotnet build Monitoring.sln -c Release -nologo -v quiet -p:UseSharedCompilation=false >"$LOG_DIR/build.log" 2>&1 \
   || { grep -E "error" "$LOG_DIR/build.log" | sort -u | head -20 >&2; die "build failed: see $LOG_DIR/build.log"; }

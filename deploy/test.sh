@@ -29,6 +29,7 @@ trap 'exit 130' INT TERM
 
 command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is required: https://dot.net"
 . deploy/tools.sh
+ensure_build_tools
 ensure_test_tools
 
 if [ -n "${MONITORING_POSTGRES:-}" ] && [ -n "${MONITORING_RABBITMQ:-}" ] && [ -n "${MONITORING_RABBITMQ_MANAGEMENT:-}" ]; then
@@ -55,13 +56,17 @@ if [ -n "${AMQP_PORT:-}" ]; then
   wait_for_rabbitmq "$RUN_DIR/rabbitmq" "$AMQP_PORT" "$MGMT_PORT"
 fi
 
+# Screenshots and other artefacts the tests leave: kept after the run (replaced by the next one).
+export MONITORING_TEST_ARTIFACTS="$ROOT/artifacts/test"
+rm -rf "$MONITORING_TEST_ARTIFACTS"
+mkdir -p "$MONITORING_TEST_ARTIFACTS"
+
 log "running tests"
 dotnet test Monitoring.sln -c "$CONFIGURATION" --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$RUN_DIR/results" "$@" 2>&1 \
   | tee "$RUN_DIR/test.log" | grep -vE "^\s*$"
 TEST_EXIT=${PIPESTATUS[0]}
 
-# Screenshots and other artefacts the tests leave go next to the results.
 read -r PASSED FAILED < <(python3 - "$RUN_DIR/results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 passed = failed = 0
@@ -83,5 +88,8 @@ if [ "$TEST_EXIT" != 0 ] && [ "$FAILED" = 0 ]; then
 fi
 [ "$FAILED" = 0 ] && STATUS=0
 [ "$STATUS" != 0 ] && log "test run kept in $RUN_DIR"
+if compgen -G "$MONITORING_TEST_ARTIFACTS/screenshots/*.png" >/dev/null; then
+  log "screenshots: $MONITORING_TEST_ARTIFACTS/screenshots"
+fi
 echo "$PASSED passed, $FAILED failed"
 exit $STATUS

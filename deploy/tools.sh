@@ -7,5 +7,17 @@ ensure_test_tools() {
   command -v amqp-consume >/dev/null || missing+=(amqp-tools)
   # Validates docker-compose.yml offline (no Docker engine needed).
   command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+  # Browser tests of the dashboard: Debian's headless Chromium and its driver, and a CJK font for legible screenshots.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# The Alerts service's build bundles the dashboard with Node.js and npm (services/Alerts/Dashboard/Dashboard.targets).
+ensure_build_tools() {
+  local missing=()
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }

@@ -70,15 +70,27 @@ var exitCode = 0;
 try
 {
     await app.StartAsync();
-    await registry.Loaded;
+    // The scheduler opens the registry (schema, operator's list) as it starts: until then the tables may not exist.
+    await WaitForAsync(async () =>
+    {
+        try
+        {
+            return (await registry.ListAsync(CancellationToken.None)).Count == feeds;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return false;
+        }
+    }, TimeSpan.FromMinutes(1));
     var total = feeds * items;
 
     // Round 1: every feed due at once, every article new.
     var round1 = Stopwatch.StartNew();
     await WaitAsync(() => stored.Count == feeds, TimeSpan.FromMinutes(10));
     round1.Stop();
-    var published = registry.Feeds.Sum(f => f.ArticlesPublished);
-    var failing = registry.Feeds.Count(f => f.ConsecutiveFailures > 0);
+    var watched = await registry.ListAsync(CancellationToken.None);
+    var published = watched.Sum(f => f.ArticlesPublished);
+    var failing = watched.Count(f => f.ConsecutiveFailures > 0);
     Console.WriteLine($"round 1 (all new): {feeds} feeds polled, {published} articles published (broker-confirmed, state stored) " +
                       $"in {round1.Elapsed.TotalSeconds:F2} s = {published / round1.Elapsed.TotalSeconds:F0} new articles/s; {failing} feeds failing");
     var queued = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
@@ -87,12 +99,13 @@ try
     // Round 2: every feed asked to poll now; the server answers 304 to the ETag it gave.
     var before = DateTimeOffset.UtcNow;
     var round2 = Stopwatch.StartNew();
-    foreach (var feed in registry.Feeds) await registry.PollNowAsync(feed.Id, CancellationToken.None);
+    foreach (var feed in watched) await registry.PollNowAsync(feed.Id, CancellationToken.None);
     await WaitAsync(() => stored.Values.Count(attempt => attempt > before) == feeds, TimeSpan.FromMinutes(5));
     round2.Stop();
-    var notModified = registry.Feeds.Count(f => f.LastStatus == 304);
+    watched = await registry.ListAsync(CancellationToken.None);
+    var notModified = watched.Count(f => f.LastStatus == 304);
     Console.WriteLine($"round 2 (all 304): {feeds} feeds polled in {round2.Elapsed.TotalSeconds:F2} s ({notModified} answered 304 Not Modified; " +
-                      $"{registry.Feeds.Sum(f => f.ArticlesPublished) - published} articles published)");
+                      $"{watched.Sum(f => f.ArticlesPublished) - published} articles published)");
     Console.WriteLine($"server saw {server.Requests} requests, {server.ConditionalRequests} conditional");
     if (published != total || queued != total || notModified != feeds) exitCode = 1;
 }
@@ -110,6 +123,16 @@ finally
     Directory.Delete(folder, recursive: true);
 }
 return exitCode;
+
+static async Task WaitForAsync(Func<Task<bool>> done, TimeSpan timeout)
+{
+    var deadline = DateTime.UtcNow + timeout;
+    while (!await done())
+    {
+        if (DateTime.UtcNow > deadline) throw new TimeoutException("the feed list was not loaded in time");
+        await Task.Delay(100);
+    }
+}
 
 static async Task WaitAsync(Func<bool> done, TimeSpan timeout)
 {

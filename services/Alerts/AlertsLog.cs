@@ -45,4 +45,10 @@ internal static partial class AlertsLog
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "The story assigner stalled at {Assigned} (alerts are at {Target}) for over {Timeout}: alerts go out without their story until it moves again")]
     public static partial void StoryAssignerStalled(ILogger logger, long assigned, long target, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Feed health of {FeedId} changed at {ChangedAt} arrived after the state of {CurrentChangedAt}; ignored")]
+    public static partial void StaleFeedHealthIgnored(ILogger logger, string feedId, DateTimeOffset changedAt, DateTimeOffset currentChangedAt);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Rejected classified article {ArticleId} to {Queue}: {Problem}")]
+    public static partial void ClassifiedRejected(ILogger logger, string? articleId, string queue, string problem);
 }

@@ -7,7 +7,9 @@ using Marten;
 using Monitoring.Alerts.AlertFeed;
 using Monitoring.Alerts.Articles;
 using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Alerts.Dashboard;
 using Monitoring.Alerts.Exchange;
+using Monitoring.Alerts.FeedHealth;
 using Monitoring.Alerts.Pipeline;
 using Monitoring.Alerts.Stories;
 using Monitoring.Alerts.Webhooks;
@@ -41,6 +43,7 @@ public static class AlertsModule
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaults.ReadyTag]);
         builder.Services.AddScoped<ArticleRecorder>();
         builder.Services.AddScoped<CountryAlertQueries>();
+        builder.Services.AddScoped<RecentAlerts>();
         builder.Services.AddArticleClassifier();
         builder.Services.AddSingleton<ArticleReclassifier>();
         builder.Services.AddSingleton<AlertFeedReader>();
@@ -88,6 +91,7 @@ public static class AlertsModule
                     .Duplicate(s => s.Country)
                     .Duplicate(s => s.Day);
                 options.Schema.For<WebhookSubscription>().Duplicate(s => s.Status);
+                options.Schema.For<FeedState>().UseOptimisticConcurrency(true);
                 options.Schema.For<WebhookDelivery>()
                     .Duplicate(d => d.SubscriptionId)
                     .Duplicate(d => d.Status)
@@ -132,6 +136,8 @@ public static class AlertsModule
         app.MapSubscriptionsApi();
         app.MapPipelineApi();
         app.MapStoriesApi();
+        app.MapFeedHealthApi();
+        app.MapDashboard();
         return app;
     }
 }

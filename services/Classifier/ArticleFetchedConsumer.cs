@@ -12,10 +12,18 @@ public sealed class ArticleFetchedConsumer(IArticleClassifier classifier, TimePr
 {
     private static readonly Counter<long> Classified =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.classified", description: "Articles classified");
+    private static readonly Counter<long> Rejected =
+        MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.messages.rejected", description: "Invalid messages moved to an error queue");
 
     public async Task Consume(ConsumeContext<ArticleFetched> context)
     {
         var article = context.Message;
+        if (MessageChecks.Problem(article) is { } problem)
+        {
+            ClassifierLog.Rejected(logger, article?.ArticleId, problem);
+            Rejected.Add(1, new KeyValuePair<string, object?>("queue", ArticleFetchedConsumerDefinition.Name + "_error"));
+            throw new InvalidMessageException($"ArticleFetched rejected: {problem}");
+        }
         ClassificationResult result;
         using (var activity = MonitoringTelemetry.Source.StartActivity("classify article"))
         {
@@ -36,8 +44,10 @@ public sealed class ArticleFetchedConsumer(IArticleClassifier classifier, TimePr
 
 public sealed class ArticleFetchedConsumerDefinition : ConsumerDefinition<ArticleFetchedConsumer>
 {
+    public const string Name = "classifier-article-fetched";
+
     public ArticleFetchedConsumerDefinition()
     {
-        EndpointName = "classifier-article-fetched";
+        EndpointName = Name;
     }
 }

@@ -22,4 +22,16 @@ internal static partial class FeedPollerLog
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Publishing the health of {FeedUrl} failed: {Error}")]
     public static partial void HealthPublishFailed(ILogger logger, string feedUrl, string error);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Polling as replica {Replica}: feeds are claimed under leases of {Lease}")]
+    public static partial void ReplicaStarted(ILogger logger, string replica, TimeSpan lease);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Took over feed {FeedId} ({FeedUrl}): the lease of replica {Replica} on it ran out")]
+    public static partial void TookOver(ILogger logger, string feedId, string feedUrl, string replica);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Feed {FeedId} was paused, removed or taken over before its poll: skipped")]
+    public static partial void LeaseLost(ILogger logger, string feedId);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Claiming or renewing feed leases failed (retrying): {Error}")]
+    public static partial void LeasesUnavailable(ILogger logger, string error);
 }

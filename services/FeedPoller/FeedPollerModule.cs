@@ -11,7 +11,8 @@ namespace Monitoring.FeedPoller;
 public static class FeedPollerModule
 {
     /// <summary>
-    /// The registry in the poller's own PostgreSQL schema, the guarded HTTP client, the scheduler and the health publisher.
+    /// The registry in the poller's own PostgreSQL schema, the guarded HTTP client, the scheduler (sharing the feeds with
+    /// other replicas through leases in that schema) and the health publisher.
     /// Ready (<c>/health/ready</c>) only when PostgreSQL and the bus answer.
     /// </summary>
     public static WebApplicationBuilder AddFeedPoller(this WebApplicationBuilder builder)
@@ -25,6 +26,7 @@ public static class FeedPollerModule
         builder.Services.AddSingleton(s => new FeedFetcher(s.GetRequiredService<HttpClient>(), options.Limits, options.UserAgent));
         builder.Services.AddSingleton(s => new FeedStore(s.GetRequiredService<NpgsqlDataSource>(), options.Schema));
         builder.Services.AddSingleton<FeedRegistry>();
+        builder.Services.AddSingleton(s => new FeedLeases(s.GetRequiredService<NpgsqlDataSource>(), s.GetRequiredService<FeedStore>(), options));
         builder.Services.AddSingleton(s => new HostGate(options.HostSpacing, s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(s => new FeedPolling(
             s.GetRequiredService<FeedFetcher>(), s.GetRequiredService<FeedStore>(), s.GetRequiredService<FeedRegistry>(),

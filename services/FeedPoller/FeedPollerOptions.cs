@@ -19,6 +19,15 @@ public sealed record FeedPollerOptions
     public TimeSpan HistoryRetention { get; init; } = TimeSpan.FromDays(30);
     public TimeSpan EntryRetention { get; init; } = TimeSpan.FromDays(90);
 
+    /// <summary>This process's name in leases and feed history: the host name (a pod's name on Kubernetes), process id and a random suffix.</summary>
+    public string Replica { get; init; } = DefaultReplica();
+
+    /// <summary>
+    /// How long a replica's claim on a due feed lasts without renewal (renewed every third of it while the replica lives):
+    /// the longest a dead replica's feeds wait before another replica takes them over.
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
     public AddressPolicy AddressPolicy => AllowPrivateFeeds ? AddressPolicy.AllowAll : AddressPolicy.PublicOnly;
 
     public static FeedPollerOptions From(IConfiguration configuration, IHostEnvironment environment)
@@ -37,6 +46,7 @@ public sealed record FeedPollerOptions
             Bounds = new PollBounds(min, max),
             HostSpacing = MilliSeconds(configuration, "MONITORING_HOST_SPACING_MS") ?? TimeSpan.FromSeconds(2),
             Concurrency = Math.Max(1, configuration.GetValue("MONITORING_POLL_CONCURRENCY", 32)),
+            Lease = Seconds(configuration, "MONITORING_POLL_LEASE_SECONDS") ?? TimeSpan.FromSeconds(30),
             Limits = defaults with
             {
                 MaxBodyBytes = configuration.GetValue("MONITORING_FEED_MAX_BYTES", defaults.MaxBodyBytes),
@@ -45,6 +55,9 @@ public sealed record FeedPollerOptions
             },
         };
     }
+
+    private static string DefaultReplica() =>
+        $"{Environment.MachineName}-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2))}";
 
     /// <summary>deploy/feeds.opml of the checkout the service runs from, found above its content root or its binaries.</summary>
     private static string DefaultFeedsFile(string contentRoot)

@@ -6,28 +6,8 @@ using Monitoring.Testing;
 namespace Monitoring.EndToEnd.Tests;
 
 /// <summary>The replay commands of the Alerts service, run as an operator runs them.</summary>
-public sealed class AlertsCommandLineTests : IAsyncLifetime
+public sealed class AlertsCommandLineTests() : AlertsStore("cli")
 {
-    private readonly PostgresSchema _schema = PostgresSchema.Create("cli");
-    private RabbitMqVirtualHost _broker = null!;
-    private Dictionary<string, string> _environment = null!;
-
-    public async Task InitializeAsync()
-    {
-        _broker = await RabbitMqVirtualHost.CreateAsync("cli");
-        _environment = new Dictionary<string, string>
-        {
-            ["MONITORING_RABBITMQ"] = _broker.AmqpUri.ToString(),
-            ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
-            ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
-        };
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
 
     private static async Task<string> ReadModelsAsync(ServiceProcess alerts)
     {
@@ -44,12 +24,12 @@ public sealed class AlertsCommandLineTests : IAsyncLifetime
     [Fact]
     public async Task Projections_rebuild_and_reclassify_run_from_the_command_line_and_rebuilt_answers_equal_the_live_ones()
     {
-        var alerts = ServiceProcess.Start("Alerts", _environment);
+        var alerts = ServiceProcess.Start("Alerts", Environment);
         string live;
         try
         {
             await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-            await using (var bus = await BusPublisher.StartAsync(_broker.AmqpUri))
+            await using (var bus = await BusPublisher.StartAsync(Broker.AmqpUri))
             {
                 for (var i = 0; i < 60; i++)
                 {
@@ -82,9 +62,9 @@ public sealed class AlertsCommandLineTests : IAsyncLifetime
             await alerts.DisposeAsync();
         }
 
-        var (rebuildExit, rebuildOutput) = await ServiceProcess.RunCommandAsync("Alerts", _environment, TimeSpan.FromMinutes(3), "projections", "rebuild");
+        var (rebuildExit, rebuildOutput) = await ServiceProcess.RunCommandAsync("Alerts", Environment, TimeSpan.FromMinutes(3), "projections", "rebuild");
         Assert.True(rebuildExit == 0, rebuildOutput);
-        alerts = ServiceProcess.Start("Alerts", _environment);
+        alerts = ServiceProcess.Start("Alerts", Environment);
         try
         {
             await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
@@ -96,10 +76,10 @@ public sealed class AlertsCommandLineTests : IAsyncLifetime
         }
 
         // The articles were recorded with a made-up verdict, so the real classifier disagrees with some of them.
-        var (reclassifyExit, reclassifyOutput) = await ServiceProcess.RunCommandAsync("Alerts", _environment, TimeSpan.FromMinutes(3), "reclassify");
+        var (reclassifyExit, reclassifyOutput) = await ServiceProcess.RunCommandAsync("Alerts", Environment, TimeSpan.FromMinutes(3), "reclassify");
         Assert.True(reclassifyExit == 0, reclassifyOutput);
         Assert.Contains("60 articles examined", reclassifyOutput);
-        alerts = ServiceProcess.Start("Alerts", _environment);
+        alerts = ServiceProcess.Start("Alerts", Environment);
         try
         {
             await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));

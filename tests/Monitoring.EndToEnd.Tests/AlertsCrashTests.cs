@@ -7,28 +7,8 @@ using Xunit.Abstractions;
 namespace Monitoring.EndToEnd.Tests;
 
 /// <summary>The Alerts service killed (as kill -9 would) in the middle of a stream, then started again.</summary>
-public sealed class AlertsCrashTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class AlertsCrashTests(ITestOutputHelper output) : AlertsStore("crash")
 {
-    private readonly PostgresSchema _schema = PostgresSchema.Create("crash");
-    private RabbitMqVirtualHost _broker = null!;
-    private Dictionary<string, string> _environment = null!;
-
-    public async Task InitializeAsync()
-    {
-        _broker = await RabbitMqVirtualHost.CreateAsync("crash");
-        _environment = new Dictionary<string, string>
-        {
-            ["MONITORING_RABBITMQ"] = _broker.AmqpUri.ToString(),
-            ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
-            ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
-        };
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
 
     [Fact]
     public async Task Killing_the_Alerts_service_mid_stream_loses_no_alert_on_the_exchange_and_never_changes_a_message_id()
@@ -36,12 +16,12 @@ public sealed class AlertsCrashTests(ITestOutputHelper output) : IAsyncLifetime
         const int articles = 300;
         string[] countries = ["JP", "KR"];
         string[] topics = [Topics.MissilesWmd, Topics.MilitaryActivity];
-        var alerts = ServiceProcess.Start("Alerts", _environment);
+        var alerts = ServiceProcess.Start("Alerts", Environment);
         try
         {
             await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-            await using var queue = await AmqpTestQueue.BindAsync(_broker.AmqpUri, "#");
-            await using var bus = await BusPublisher.StartAsync(_broker.AmqpUri);
+            await using var queue = await AmqpTestQueue.BindAsync(Broker.AmqpUri, "#");
+            await using var bus = await BusPublisher.StartAsync(Broker.AmqpUri);
             var ids = Enumerable.Range(0, articles).Select(i => $"crash-{i:D4}").ToList();
             // A steady stream of about six seconds, so the kill lands while articles are still being published.
             var publishing = Task.Run(async () =>
@@ -60,7 +40,7 @@ public sealed class AlertsCrashTests(ITestOutputHelper output) : IAsyncLifetime
             await publishing;
 
             await alerts.DisposeAsync();
-            alerts = ServiceProcess.Start("Alerts", _environment);
+            alerts = ServiceProcess.Start("Alerts", Environment);
             await alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
 
             var expected = ids.SelectMany(id => countries.SelectMany(c => topics.Select(t => (id, c, t)))).ToHashSet();

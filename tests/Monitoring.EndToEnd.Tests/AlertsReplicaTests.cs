@@ -7,39 +7,19 @@ using Xunit.Abstractions;
 namespace Monitoring.EndToEnd.Tests;
 
 /// <summary>Two Alerts replicas on one store: competing consumers for ingestion, the async daemon hot/cold.</summary>
-public sealed class AlertsReplicaTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class AlertsReplicaTests(ITestOutputHelper output) : AlertsStore("replicas")
 {
-    private readonly PostgresSchema _schema = PostgresSchema.Create("replicas");
-    private RabbitMqVirtualHost _broker = null!;
-    private Dictionary<string, string> _environment = null!;
-
-    public async Task InitializeAsync()
-    {
-        _broker = await RabbitMqVirtualHost.CreateAsync("replicas");
-        _environment = new Dictionary<string, string>
-        {
-            ["MONITORING_RABBITMQ"] = _broker.AmqpUri.ToString(),
-            ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
-            ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
-            ["MONITORING_DAEMON_MODE"] = "hotcold",
-        };
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _broker.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
 
     [Fact]
     public async Task Two_replicas_share_ingestion_and_when_one_dies_the_other_takes_over_the_daemon_without_losing_alerts()
     {
-        await using var first = ServiceProcess.Start("Alerts", _environment);
+        Environment["MONITORING_DAEMON_MODE"] = "hotcold";
+        await using var first = ServiceProcess.Start("Alerts", Environment);
         await first.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-        await using var second = ServiceProcess.Start("Alerts", _environment);
+        await using var second = ServiceProcess.Start("Alerts", Environment);
         await second.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-        await using var queue = await AmqpTestQueue.BindAsync(_broker.AmqpUri, "#");
-        await using var bus = await BusPublisher.StartAsync(_broker.AmqpUri);
+        await using var queue = await AmqpTestQueue.BindAsync(Broker.AmqpUri, "#");
+        await using var bus = await BusPublisher.StartAsync(Broker.AmqpUri);
 
         var before = Enumerable.Range(0, 100).Select(i => $"replica-a-{i:D3}").ToList();
         foreach (var id in before) await bus.PublishAsync(ClassifiedArticles.Create(id, ["SG"], [Topics.MaritimeSecurity]));

@@ -42,7 +42,7 @@ public sealed class FeedPollingTests
         Assert.Equal(new DateTimeOffset(2024, 11, 1, 9, 30, 0, TimeSpan.Zero), missile.PublishedAt);
         Assert.Equal(32, missile.ContentHash.Length);
         Assert.Equal(FeedRecord.StatusOk, polled.Status);
-        Assert.Equal(2, poller.Registry.Find(feed.Id)!.ArticlesPublished);
+        Assert.Equal(2, (await poller.FindAsync(feed.Id)).ArticlesPublished);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed class FeedPollingTests
         Assert.Single(await poller.SettledArticlesAsync(1));
 
         await poller.RestartAsync();
-        var reloaded = poller.Registry.Find(feed.Id)!;
+        var reloaded = await poller.FindAsync(feed.Id);
         Assert.Equal("\"v7\"", reloaded.ETag);
         Assert.Equal(FeedRecord.StatusOk, reloaded.Status);
         var notModified = await poller.PollAsync(reloaded);
@@ -278,15 +278,16 @@ public sealed class FeedPollingTests
                 "<opml version=\"2.0\"><body>" + string.Concat(urls.Select(u => $"<outline text=\"{u}\" xmlUrl=\"{u}\"/>")) + "</body></opml>";
             await File.WriteAllTextAsync(list, Opml("https://a.example/rss", "https://b.example/rss", "https://c.example/rss"));
             await using var poller = await PollerHarness.StartAsync(list);
-            Assert.Equal(3, poller.Registry.Feeds.Count);
-            var a = poller.Registry.Feeds.Single(f => f.Url.Host == "a.example");
+            var feeds = await poller.Registry.ListAsync(CancellationToken.None);
+            Assert.Equal(3, feeds.Count);
+            var a = feeds.Single(f => f.Url.Host == "a.example");
             Assert.Equal(FeedOrigin.List, a.Origin);
 
             await poller.Registry.RemoveAsync(a.Id, CancellationToken.None);
             await File.WriteAllTextAsync(list, Opml("https://a.example/rss", "https://b.example/rss", "https://d.example/rss"));
             await poller.RestartAsync();
 
-            Assert.Equal(["b.example", "d.example"], poller.Registry.Feeds.Select(f => f.Url.Host).Order());
+            Assert.Equal(["b.example", "d.example"], (await poller.Registry.ListAsync(CancellationToken.None)).Select(f => f.Url.Host).Order());
             var history = await poller.Store.HistoryAsync(FeedRecord.IdFor(new Uri("https://c.example/rss")), 5, CancellationToken.None);
             Assert.Equal(FeedHistoryEntry.Removed, history[0].Kind);
             Assert.Contains("no longer in the feed list", history[0].Detail);

@@ -78,7 +78,7 @@ public sealed class PollerHarness : IAsyncDisposable
             Limits = Limits,
         };
         harness = new PollerHarness(schema, broker, bus, options);
-        await harness.Registry.LoadAsync(CancellationToken.None);
+        await harness.Registry.OpenAsync(CancellationToken.None);
         return harness;
     }
 
@@ -86,7 +86,7 @@ public sealed class PollerHarness : IAsyncDisposable
     public async Task RestartAsync()
     {
         Open();
-        await Registry.LoadAsync(CancellationToken.None);
+        await Registry.OpenAsync(CancellationToken.None);
     }
 
     private void Open()
@@ -106,8 +106,11 @@ public sealed class PollerHarness : IAsyncDisposable
         return feed;
     }
 
+    public async Task<FeedRecord> FindAsync(string id) =>
+        await Registry.FindAsync(id, CancellationToken.None) ?? throw new InvalidOperationException($"no feed {id}");
+
     public async Task<FeedRecord> PollAsync(FeedRecord feed) =>
-        await Polling.PollAsync(Registry.Find(feed.Id)!, CancellationToken.None) ?? throw new InvalidOperationException("feed was removed");
+        await Polling.PollAsync(await FindAsync(feed.Id), CancellationToken.None) ?? throw new InvalidOperationException("feed was removed");
 
     /// <summary>The articles published so far, once none has arrived for a moment (so late duplicates would be seen).</summary>
     public async Task<IReadOnlyList<ArticleFetched>> SettledArticlesAsync(int atLeast)

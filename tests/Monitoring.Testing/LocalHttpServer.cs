@@ -23,11 +23,12 @@ public sealed class LocalHttpServer : IAsyncDisposable
 
     public int RequestCount;
 
-    public static async Task<LocalHttpServer> StartAsync(RequestDelegate handler)
+    /// <param name="address">The loopback address to listen on: 127.0.0.2, 127.0.0.3 ... give distinct hosts on one machine.</param>
+    public static async Task<LocalHttpServer> StartAsync(RequestDelegate handler, string address = "127.0.0.1")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://{address}:0");
         var app = builder.Build();
         LocalHttpServer? server = null;
         app.Run(async context =>
@@ -36,8 +37,8 @@ public sealed class LocalHttpServer : IAsyncDisposable
             await handler(context);
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new LocalHttpServer(app, new Uri(address + "/"));
+        var listening = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server = new LocalHttpServer(app, new Uri(listening + "/"));
         return server;
     }
 

@@ -53,6 +53,10 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
         return response?.Messages ?? 0;
     }
 
+    /// <summary>Every queue of this virtual host as the management API describes it.</summary>
+    public async Task<IReadOnlyList<QueueState>> QueuesAsync() =>
+        await _management.GetFromJsonAsync<List<QueueState>>($"api/queues/{Uri.EscapeDataString(Name)}?columns=name,type,consumers,messages") ?? [];
+
     public async ValueTask DisposeAsync()
     {
         await _management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(Name)}");
@@ -61,3 +65,6 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
 
     private sealed record QueueInfo(long Messages);
 }
+
+/// <summary>A queue as the management API shows it: its type (classic, quorum), consumers attached and messages waiting (refreshed every few seconds).</summary>
+public sealed record QueueState(string Name, string Type, int? Consumers, long? Messages);

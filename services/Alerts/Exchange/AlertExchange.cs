@@ -38,7 +38,8 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
             {
                 item.Position, Country = country, Topic = topic, item.ArticleId, item.Title, item.Url, item.Source,
                 item.Language, item.PublishedAt, item.DetectedAt, item.Topics, item.Severity, item.Countries,
-                item.Primary, item.StoryId, item.Revision, item.ClassifierVersion, item.Update, Replay = replay,
+                item.Primary, item.StoryId, item.Revision, item.ClassifierVersion, item.Update, item.FetchedAt, item.RecordedAt,
+                Replay = replay,
             }, MonitoringJson.Options);
             yield return new ExchangeMessage($"{item.Position}.{country}.{topic}", $"{country}.{topic}.{item.Severity.ToId()}",
                 body, item.Position, replay);

@@ -15,7 +15,8 @@ namespace Monitoring.FeedPoller.Polling;
 /// One poll of one feed: fetch (conditional), parse, turn entries into articles, decide what is new or edited,
 /// publish <see cref="ArticleFetched"/> for those, then store the feed's new state, what it showed and a history
 /// line in one transaction, and schedule the next poll. Any failure is the feed's failure: recorded, backed off,
-/// published as its health — never the poller's.
+/// published as its health — never the poller's. The feed passed in is as this replica claimed it: no other replica
+/// polls it meanwhile (see <see cref="Scheduling.FeedLeases"/>).
 /// </summary>
 public sealed class FeedPolling(
     FeedFetcher fetcher,
@@ -122,23 +123,21 @@ public sealed class FeedPolling(
         DeduplicationResult decision, string kind, int? status, string? detail, CancellationToken ct, bool failed = false)
     {
         var next = started + interval;
-        var updated = registry.ApplyPoll(feed.Id, current =>
+        var after = outcome(feed);
+        var polled = after with
         {
-            var after = outcome(current);
-            return after with
-            {
-                LastAttemptAt = started,
-                LastSuccessAt = failed ? current.LastSuccessAt : started,
-                LastError = failed ? after.LastError : null,
-                ConsecutiveFailures = failed ? after.ConsecutiveFailures : 0,
-                LastStatus = status,
-                NextPollAt = next,
-                Interval = failed ? current.Interval : interval,
-            };
-        });
+            LastAttemptAt = started,
+            LastSuccessAt = failed ? feed.LastSuccessAt : started,
+            LastError = failed ? after.LastError : null,
+            ConsecutiveFailures = failed ? after.ConsecutiveFailures : 0,
+            LastStatus = status,
+            NextPollAt = next,
+            Interval = failed ? feed.Interval : interval,
+        };
         var history = new FeedHistoryEntry(feed.Id, started, kind, status, (int)stopwatch.ElapsedMilliseconds,
-            decision.Publish.Count(p => p.Change == ArticleChange.New), decision.Publish.Count(p => p.Change == ArticleChange.Updated), detail, next);
-        if (updated is not null) await store.RecordPollAsync(updated, decision, history, ct);
+            decision.Publish.Count(p => p.Change == ArticleChange.New), decision.Publish.Count(p => p.Change == ArticleChange.Updated), detail, next,
+            options.Replica);
+        var updated = await store.RecordPollAsync(polled, decision, history, ct);
         Polls.Add(1, new KeyValuePair<string, object?>("outcome", kind));
         PollDuration.Record(stopwatch.Elapsed.TotalMilliseconds);
         if (updated is not null) registry.Polled(updated);

@@ -38,12 +38,20 @@ public sealed record FeedRecord(
     /// <summary>The source name articles carry: the operator's title, else the feed's own, else the host.</summary>
     public string SourceName => Title ?? FeedTitle ?? (Url.IsFile ? Path.GetFileNameWithoutExtension(Url.LocalPath) : Url.Host);
 
+    /// <summary>
+    /// Whom politeness is owed to: the host (requests to one host are spaced and never overlap, across replicas too);
+    /// local files have no host, so each file is its own.
+    /// </summary>
+    public string HostKey => HostKeyFor(Url);
+
+    public static string HostKeyFor(Uri url) => url.IsFile ? url.LocalPath : url.IdnHost.ToLowerInvariant();
+
     /// <summary>A short stable id derived from the address, so re-importing a list never duplicates a feed.</summary>
     public static string IdFor(Uri url) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url.AbsoluteUri)))[..16];
 }
 
-/// <summary>One line of a feed's history: a poll and its outcome, or a change made through the API.</summary>
+/// <summary>One line of a feed's history: a poll and its outcome (with the replica that polled), or a change made through the API.</summary>
 public sealed record FeedHistoryEntry(
     string FeedId,
     DateTimeOffset At,
@@ -53,7 +61,8 @@ public sealed record FeedHistoryEntry(
     int NewArticles = 0,
     int UpdatedArticles = 0,
     string? Detail = null,
-    DateTimeOffset? NextPollAt = null)
+    DateTimeOffset? NextPollAt = null,
+    string? Replica = null)
 {
     public const string Added = "added";
     public const string Removed = "removed";

@@ -1,10 +1,12 @@
+using Monitoring.FeedPoller.Scheduling;
 using Monitoring.Hosting;
 
 namespace Monitoring.FeedPoller.Registry;
 
 /// <summary>
 /// The feed registry's HTTP API. Reads are open; every write needs the API key (<c>MONITORING_API_KEY</c>).
-/// Feeds added here must be http or https: local files come only from the operator's OPML list.
+/// Feeds added here must be http or https: local files come only from the operator's OPML list. Every replica reads and
+/// writes the same PostgreSQL rows, so any replica's API shows and changes every feed.
 /// </summary>
 public static class FeedsEndpoints
 {
@@ -26,15 +28,18 @@ public static class FeedsEndpoints
     public static IEndpointRouteBuilder MapFeedsApi(this IEndpointRouteBuilder app)
     {
         var feeds = app.MapGroup("/api/feeds");
-        feeds.MapGet("", (FeedRegistry registry) =>
-            registry.Feeds.OrderBy(f => f.AddedAt).ThenBy(f => f.Id).Select(FeedView.Of));
-        feeds.MapGet("/{id}", (string id, FeedRegistry registry) =>
-            registry.Find(id) is { } feed ? Results.Ok(FeedView.Of(feed)) : NotFound(id));
+        feeds.MapGet("", async (FeedRegistry registry, CancellationToken ct) =>
+            (await registry.ListAsync(ct)).Select(FeedView.Of));
+        feeds.MapGet("/{id}", async (string id, FeedRegistry registry, CancellationToken ct) =>
+            await registry.FindAsync(id, ct) is { } feed ? Results.Ok(FeedView.Of(feed)) : NotFound(id));
         // History outlives the feed: a removed feed's polls and its removal stay readable.
         feeds.MapGet("/{id}/history", async (string id, int? limit, FeedStore store, CancellationToken ct) =>
             await store.HistoryAsync(id, Math.Clamp(limit ?? 50, 1, 1000), ct) is { Count: > 0 } history ? Results.Ok(history) : NotFound(id));
-        app.MapGet("/api/feeds.opml", (FeedRegistry registry, TimeProvider clock) =>
-            Results.Text(Opml.Export(registry.Feeds.OrderBy(f => f.AddedAt).ThenBy(f => f.Id), clock.GetUtcNow()), "text/x-opml; charset=utf-8"));
+        app.MapGet("/api/feeds.opml", async (FeedRegistry registry, TimeProvider clock, CancellationToken ct) =>
+            Results.Text(Opml.Export(await registry.ListAsync(ct), clock.GetUtcNow()), "text/x-opml; charset=utf-8"));
+        // The poller replicas sharing this schema's feeds, and which one answered.
+        app.MapGet("/api/pollers", async (FeedLeases leases, CancellationToken ct) =>
+            new { self = leases.Replica, replicas = await leases.ReplicasAsync(ct) });
 
         var writes = app.MapGroup("/api/feeds").RequireApiKey();
         writes.MapPost("", async (AddFeedRequest request, FeedRegistry registry, CancellationToken ct) =>
@@ -82,7 +87,7 @@ public static class FeedsEndpoints
             await registry.ResumeAsync(id, ct) is { } feed ? Results.Ok(FeedView.Of(feed)) : NotFound(id));
         writes.MapPost("/{id}/poll", async (string id, FeedRegistry registry, CancellationToken ct) =>
         {
-            if (registry.Find(id) is not { } current) return NotFound(id);
+            if (await registry.FindAsync(id, ct) is not { } current) return NotFound(id);
             if (current.Paused) return Results.Conflict(new { error = $"feed {id} is paused; resume it to poll it" });
             return await registry.PollNowAsync(id, ct) is { } feed ? Results.Accepted($"/api/feeds/{id}", FeedView.Of(feed)) : NotFound(id);
         });

@@ -73,13 +73,18 @@ public static class ServiceDefaults
         });
 
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithTracing(tracing => tracing
+            .ConfigureResource(resource => resource.AddService(serviceName));
+        // With no exporter nothing listens to the sources, so no span is even created (a few per article per service
+        // otherwise); the metrics stay, for the dashboard's pipeline figures and any in-process reader.
+        if (exporter != TelemetryExporter.None)
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource(sources)
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation())
-            .WithMetrics(metrics => metrics
+                .AddHttpClientInstrumentation());
+        }
+        telemetry.WithMetrics(metrics => metrics
                 .AddMeter(sources)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Xml.Linq;
+using Monitoring.LoadTest;
+using Monitoring.Testing;
+
+// deploy/bench.sh: the whole system under load, on the real RabbitMQ and PostgreSQL the script started, as in production
+// (three service processes), fed by local news feeds; then a store of many articles for query latency. Prints figures as
+// it goes; the last line is one JSON object. Options: --feeds --hosts --latency-rate --latency-seconds --throughput-rate
+// --throughput-seconds --store-articles --raw-messages --raw-rows --seed
+var options = new Options(args);
+if (args is ["classifiers", ..]) return await ClassifierScaling.RunAsync(options);
+var report = new Dictionary<string, object?>();
+var total = Stopwatch.StartNew();
+Console.WriteLine($"Monitoring end-to-end load run — {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GB, " +
+                  $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {DateTime.UtcNow:u}");
+
+// 1. The ceilings: what the broker and the database do without us.
+await using var rawBroker = await RabbitMqVirtualHost.CreateAsync("raw");
+var rabbitRaw = await RawCeilings.RabbitMqAsync(rawBroker.AmqpUri, options.Int("--raw-messages", 50_000));
+var postgresRaw = await RawCeilings.PostgresCopyAsync(TestServers.Postgres, options.Int("--raw-rows", 200_000));
+Console.WriteLine($"\n== raw ceilings\n   RabbitMQ.Client persistent publish (confirms) + consume (acks), 1 KB: {rabbitRaw:N0} messages/s\n" +
+                  $"   PostgreSQL binary COPY, 1 KB jsonb rows: {postgresRaw:N0} rows/s");
+report["rabbitRawMsgsPerSecond"] = Math.Round(rabbitRaw);
+report["postgresCopyRowsPerSecond"] = Math.Round(postgresRaw);
+
+// 2. The system: feeds on loopback hosts, the three services as separate processes.
+var feeds = options.Int("--feeds", 100);
+var latencyRate = options.Int("--latency-rate", 200);
+var latencySeconds = options.Int("--latency-seconds", 60);
+var throughputRate = options.Int("--throughput-rate", 1500);
+var throughputSeconds = options.Int("--throughput-seconds", 60);
+var capacity = latencyRate * (latencySeconds + 40) + throughputRate * (throughputSeconds + 20) + 10_000;
+await using var server = await FeedServer.StartAsync(feeds, options.Int("--hosts", 20), options.Int("--seed", 42), capacity);
+await using var broker = await RabbitMqVirtualHost.CreateAsync("load");
+await using var alertsSchema = PostgresSchema.Create("load_alerts");
+await using var feedsSchema = PostgresSchema.Create("load_feeds");
+var folder = Directory.CreateTempSubdirectory("monitoring-load").FullName;
+var feedList = Path.Combine(folder, "feeds.opml");
+await File.WriteAllTextAsync(feedList, new XDocument(new XElement("opml", new XAttribute("version", "2.0"), new XElement("body",
+    Enumerable.Range(0, feeds).Select(f => new XElement("outline", new XAttribute("text", $"Load feed {f}"), new XAttribute("xmlUrl", server.Url(f)))))))
+    .ToString());
+var environment = new Dictionary<string, string>
+{
+    ["MONITORING_RABBITMQ"] = broker.AmqpUri.ToString(),
+    ["MONITORING_RABBITMQ_MANAGEMENT"] = TestServers.RabbitMqManagement.ToString(),
+    ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
+    ["MONITORING_ALERTS_SCHEMA"] = alertsSchema.Name,
+    ["MONITORING_FEEDPOLLER_SCHEMA"] = feedsSchema.Name,
+    ["MONITORING_FEEDS_FILE"] = feedList,
+    ["MONITORING_ALLOW_PRIVATE_FEEDS"] = "1",
+    ["MONITORING_POLL_MIN_SECONDS"] = "1",
+    ["MONITORING_POLL_MAX_SECONDS"] = "2",
+    ["MONITORING_HOST_SPACING_MS"] = "0",
+    ["MONITORING_TELEMETRY"] = "none",
+};
+var services = new Dictionary<string, ServiceProcess>();
+foreach (var name in new[] { "Alerts", "Classifier" }) services[name] = ServiceProcess.Start(name, environment);
+await Task.WhenAll(services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
+await using var listener = await AlertListener.StartAsync(broker.AmqpUri);
+services["FeedPoller"] = ServiceProcess.Start("FeedPoller", environment);
+await services["FeedPoller"].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+
+var memory = services.ToDictionary(s => s.Key, _ => new List<double>());
+using var sampling = new CancellationTokenSource();
+var sampler = Task.Run(async () =>
+{
+    while (!sampling.IsCancellationRequested)
+    {
+        foreach (var (name, service) in services)
+            if (!service.HasExited) lock (memory) memory[name].Add(ProcessMemory.Read(service.ProcessId).RssMb);
+        await Task.Delay(1000);
+    }
+});
+
+// 3. Latency at a steady rate: fetch → alert for the articles that appeared in the measured window.
+Console.WriteLine($"\n== latency: {latencyRate} articles/s for {latencySeconds} s (after 15 s warm-up), {feeds} feeds");
+server.Rate = latencyRate;
+await Task.Delay(TimeSpan.FromSeconds(15));
+var windowStart = server.Count;
+await Task.Delay(TimeSpan.FromSeconds(latencySeconds));
+var windowEnd = server.Count;
+server.Rate = 0;
+var latencies = await CollectLatenciesAsync(windowStart, windowEnd, TimeSpan.FromSeconds(60));
+Console.WriteLine($"   {latencies.Alerted:N0} of {windowEnd - windowStart:N0} articles alerted (the rest are non-security news or not yet alerted)");
+Console.WriteLine($"   fetch → alert: p50 {latencies.P50:0} ms, p95 {latencies.P95:0} ms, p99 {latencies.P99:0} ms, max {latencies.Max:0} ms");
+Console.WriteLine($"   appear in feed → alert (includes waiting for the next poll): p50 {latencies.AppearP50:0} ms, p99 {latencies.AppearP99:0} ms");
+report["latencyRate"] = latencyRate;
+report["latencyArticlesAlerted"] = latencies.Alerted;
+report["p50Ms"] = Rounded(latencies.P50);
+report["p95Ms"] = Rounded(latencies.P95);
+report["p99Ms"] = Rounded(latencies.P99);
+
+// 4. Throughput: more articles than the pipeline can take; the sustained rate is what each stage gets through.
+Console.WriteLine($"\n== throughput: {throughputRate} articles/s offered for {throughputSeconds} s");
+var before = await StagesAsync();
+var steadyFrom = DateTime.UtcNow;
+server.Rate = throughputRate;
+await Task.Delay(TimeSpan.FromSeconds(throughputSeconds));
+var after = await StagesAsync();
+var seconds = (DateTime.UtcNow - steadyFrom).TotalSeconds;
+server.Rate = 0;
+var rates = new Dictionary<string, double>
+{
+    ["offered"] = Math.Round((after.Offered - before.Offered) / seconds),
+    ["fetched"] = Math.Round((after.Fetched - before.Fetched) / seconds),
+    ["classified"] = Math.Round((after.Classified - before.Classified) / seconds),
+    ["recorded"] = Math.Round((after.Recorded - before.Recorded) / seconds),
+    ["alerted"] = Math.Round((after.Alerted - before.Alerted) / seconds),
+};
+Console.WriteLine("   per stage, articles/s over the window: " + string.Join(", ", rates.Select(r => $"{r.Key} {r.Value:N0}")));
+var drained = Stopwatch.StartNew();
+var backlogDeadline = DateTime.UtcNow.AddMinutes(5);
+StageCounts last;
+do
+{
+    await Task.Delay(2000);
+    last = await StagesAsync();
+} while (last.Recorded < last.Fetched && DateTime.UtcNow < backlogDeadline);
+Console.WriteLine($"   backlog drained {drained.Elapsed.TotalSeconds:0} s after the offer stopped ({last.Recorded:N0} of {last.Fetched:N0} fetched articles recorded)");
+report["articlesPerSecond"] = rates["recorded"];
+report["stageArticlesPerSecond"] = rates;
+
+await sampling.CancelAsync();
+await sampler;
+var peaks = services.ToDictionary(s => s.Key.ToLowerInvariant(), s => ProcessMemory.Read(s.Value.ProcessId).PeakMb);
+var steady = memory.ToDictionary(m => m.Key.ToLowerInvariant(), m => m.Value.Count == 0 ? 0 : m.Value.Order().ElementAt(m.Value.Count / 2));
+Console.WriteLine($"\n== memory (MB resident): peak {string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value:0}"))}; " +
+                  $"median while running {string.Join(", ", steady.Select(p => $"{p.Key} {p.Value:0}"))}");
+report["peakRssMb"] = peaks;
+report["medianRssMb"] = steady;
+foreach (var service in services.Values) await service.DisposeAsync();
+Directory.Delete(folder, recursive: true);
+
+// 5. A big store: a country's alert query with many articles recorded.
+var storeArticles = options.Int("--store-articles", 1_000_000);
+if (storeArticles > 0)
+{
+    var scale = await StoreScale.RunAsync(storeArticles, options.Int("--seed", 42));
+    foreach (var (key, value) in scale) report[key] = value;
+}
+
+Console.WriteLine($"\ndone in {total.Elapsed.TotalMinutes:0.0} min");
+Console.WriteLine(JsonSerializer.Serialize(report));
+return 0;
+
+static double? Rounded(double value) => double.IsNaN(value) ? null : Math.Round(value);
+
+async Task<LatencyFigures> CollectLatenciesAsync(long from, long to, TimeSpan grace)
+{
+    var deadline = DateTime.UtcNow + grace;
+    List<(double Fetch, double Appear)> samples;
+    var stable = 0;
+    var previous = -1;
+    do
+    {
+        await Task.Delay(1000);
+        samples = listener.Alerted
+            .Select(a => (Number: a.Key, a.Value))
+            .Where(a => a.Number >= from && a.Number < to)
+            .Select(a => ((a.Value.ReceivedAt - a.Value.FetchedAt).TotalMilliseconds, (a.Value.ReceivedAt - server.AppearedAt(a.Number)).TotalMilliseconds))
+            .ToList();
+        stable = samples.Count == previous ? stable + 1 : 0;
+        previous = samples.Count;
+    } while (stable < 5 && DateTime.UtcNow < deadline);
+    var fetch = samples.Select(s => s.Fetch).Order().ToList();
+    var appear = samples.Select(s => s.Appear).Order().ToList();
+    double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+    return new LatencyFigures(samples.Count, P(fetch, 0.5), P(fetch, 0.95), P(fetch, 0.99), fetch.Count == 0 ? double.NaN : fetch[^1], P(appear, 0.5), P(appear, 0.99));
+}
+
+async Task<StageCounts> StagesAsync()
+{
+    var feedsJson = await services["FeedPoller"].Http.GetFromJsonAsync<JsonElement>("api/feeds");
+    var fetched = feedsJson.EnumerateArray().Sum(f => f.GetProperty("articlesPublished").GetInt64());
+    var classified = await PublishedIntoAsync("alerts-article-classified");
+    var recorded = await alertsSchema.ScalarAsync<long>($"select count(*) from {alertsSchema.Name}.mt_events where type in ('article_fetched', 'article_updated')");
+    return new StageCounts(server.Count, fetched, classified, recorded, listener.Alerted.Count);
+}
+
+async Task<long> PublishedIntoAsync(string queue)
+{
+    var info = await broker.Management.GetFromJsonAsync<JsonElement>($"api/queues/{Uri.EscapeDataString(broker.Name)}/{Uri.EscapeDataString(queue)}");
+    return info.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish", out var published) ? published.GetInt64() : 0;
+}
+
+internal sealed record LatencyFigures(int Alerted, double P50, double P95, double P99, double Max, double AppearP50, double AppearP99);
+
+internal sealed record StageCounts(long Offered, long Fetched, long Classified, long Recorded, long Alerted);
+
+internal sealed class Options(string[] args)
+{
+    public int Int(string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+    }
+
+    public string? Text(string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}

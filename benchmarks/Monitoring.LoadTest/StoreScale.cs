@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using JasperFx.Events;
+using Marten;
+using Marten.Events;
+using Monitoring.Alerts;
+using Monitoring.Alerts.Articles;
+using Monitoring.Alerts.CountryAlerts;
+using Monitoring.Contracts;
+using Monitoring.Hosting;
+using Monitoring.Testing;
+using Bus = Monitoring.Contracts;
+
+namespace Monitoring.LoadTest;
+
+/// <summary>
+/// Many articles in the event store (bulk-appended with PostgreSQL COPY, then the country projections rebuilt from
+/// them — itself a rebuild benchmark), then country alert queries timed as the API runs them.
+/// </summary>
+public static class StoreScale
+{
+    private static readonly string[] Countries =
+        ["US", "CN", "RU", "UA", "IL", "IR", "JP", "KR", "KP", "IN", "PK", "TR", "DE", "FR", "GB", "EU", "PL", "SY", "YE", "SA",
+         "EG", "NG", "ML", "SD", "ET", "SO", "AF", "IQ", "LB", "TW", "PH", "VN", "ID", "AU", "BR", "MX", "VE", "CO", "GE", "AM",
+         "AZ", "BY", "LT", "LV", "EE", "FI", "SE", "NO", "IT", "ES"];
+
+    private static readonly string[] TopicIds = [.. Topics.All];
+
+    public static async Task<Dictionary<string, object?>> RunAsync(int articles, int seed)
+    {
+        Console.WriteLine($"\n== store: {articles:N0} articles bulk-appended, country projections rebuilt, country alert queries timed");
+        await using var schema = PostgresSchema.Create("load_store");
+        await using var broker = await RabbitMqVirtualHost.CreateAsync("load_store");
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString;
+        builder.Configuration["MONITORING_RABBITMQ"] = broker.AmqpUri.ToString();
+        builder.Configuration["MONITORING_ALERTS_SCHEMA"] = schema.Name;
+        builder.Configuration["MONITORING_DAEMON_MODE"] = "disabled";
+        builder.Configuration["MONITORING_TELEMETRY"] = "none";
+        builder.Configuration["urls"] = "http://127.0.0.1:0";
+        builder.AddServiceDefaults("monitoring-load-store", "http://127.0.0.1:0", "Marten");
+        builder.AddAlertStore();
+        await using var app = builder.Build(); // built, never started: no daemon, no subscriptions, no story assigner
+        var store = (DocumentStore)app.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+        var random = new Random(seed);
+        var now = DateTimeOffset.UtcNow;
+        var watch = Stopwatch.StartNew();
+        const int batch = 20_000;
+        for (var start = 0; start < articles; start += batch)
+        {
+            var streams = Enumerable.Range(start, Math.Min(batch, articles - start))
+                .Select(i => StreamAction.Start(store.Events, $"store-{i:D8}", ArticleRecording.Decide(null, Article(i, random, now)).ToArray()))
+                .ToList();
+            await store.BulkInsertEventsAsync(streams, batchSize: 5_000);
+        }
+        var events = articles * 2;
+        var loaded = watch.Elapsed;
+        Console.WriteLine($"   bulk-appended {events:N0} events in {loaded.TotalSeconds:0.0} s = {events / loaded.TotalSeconds:N0} events/s");
+
+        var result = new Dictionary<string, object?> { ["storeArticles"] = articles, ["bulkAppendEventsPerSecond"] = Math.Round(events / loaded.TotalSeconds) };
+        var daemon = await store.BuildProjectionDaemonAsync();
+        var rebuilds = new Dictionary<string, double>();
+        foreach (var projection in AlertsModule.CountryViews)
+        {
+            watch.Restart();
+            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(60), CancellationToken.None);
+            rebuilds[projection] = Math.Round(events / watch.Elapsed.TotalSeconds);
+            Console.WriteLine($"   rebuilt {projection} in {watch.Elapsed.TotalSeconds:0.0} s = {rebuilds[projection]:N0} store events/s " +
+                              $"({articles / watch.Elapsed.TotalSeconds:N0} classification events/s)");
+        }
+        await daemon.StopAllAsync();
+        result["rebuildEventsPerSecond"] = rebuilds;
+
+        using var scope = app.Services.CreateScope();
+        var queries = scope.ServiceProvider.GetRequiredService<CountryAlertQueries>();
+        var filter = new AlertFilter(null, Severity.None, null, null, 50, null);
+        foreach (var country in Countries.Take(5)) await queries.AlertsAsync(country, filter, CancellationToken.None); // warm up
+        var timings = new List<double>();
+        for (var i = 0; i < 300; i++)
+        {
+            var country = Countries[random.Next(Countries.Length)];
+            var query = Stopwatch.StartNew();
+            var alerts = await queries.AlertsAsync(country, i % 3 == 0 ? filter with { Topic = TopicIds[random.Next(TopicIds.Length)] } : filter, CancellationToken.None);
+            timings.Add(query.Elapsed.TotalMilliseconds);
+            if (alerts.Count == 0 && i % 3 != 0) throw new InvalidOperationException($"no alerts for {country}: the store is not what it should be");
+        }
+        timings.Sort();
+        double P(double p) => timings[Math.Min(timings.Count - 1, (int)(p * timings.Count))];
+        watch.Restart();
+        var summaries = await queries.CountriesAsync(CancellationToken.None);
+        var countriesMs = watch.Elapsed.TotalMilliseconds;
+        Console.WriteLine($"   GET /api/countries/{{code}}/alerts?limit=50 (a third with a topic filter), 300 queries: " +
+                          $"p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, p99 {P(0.99):0.0} ms; GET /api/countries ({summaries.Count} countries): {countriesMs:0} ms");
+        result["countryAlertsQueryP50Ms"] = Math.Round(P(0.5), 1);
+        result["countryAlertsQueryP99Ms"] = Math.Round(P(0.99), 1);
+        result["countriesQueryMs"] = Math.Round(countriesMs, 1);
+        return result;
+    }
+
+    private static Bus.ArticleClassified Article(int i, Random random, DateTimeOffset now)
+    {
+        var at = now.AddMinutes(-random.Next(30 * 24 * 60));
+        // Skewed like real news: a few countries carry most of it.
+        string Pick() => Countries[(int)(Math.Pow(random.NextDouble(), 2) * Countries.Length)];
+        var primary = new[] { Pick(), Pick() }.Distinct().ToList();
+        var topics = new[] { TopicIds[random.Next(TopicIds.Length)], TopicIds[random.Next(TopicIds.Length)] }.Distinct().ToList();
+        var article = new Bus.ArticleFetched($"store-{i:D8}", 1, "https://feeds.example/rss", "Example Wire", $"https://news.example/{i}",
+            $"Security news {i}", "Officials said the incident was under investigation as tensions rose along the border.", "en",
+            at.AddMinutes(-5), at, $"hash-{i}");
+        return new Bus.ArticleClassified(article, "en", primary.Select(c => new CountryMention(c, 3, true)).ToList(),
+            topics.Select(t => new TopicScore(t, 2.5, [t])).ToList(), (Severity)(1 + random.Next(4)), "load-1", at);
+    }
+}
