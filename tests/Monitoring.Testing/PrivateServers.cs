@@ -37,7 +37,10 @@ public sealed class PrivateServers : IAsyncDisposable
     }
 
     public Task StartRabbitMqAsync() =>
-        ShellAsync($"start_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}; wait_for_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}");
+        // On failure the broker's own logs go into the exception: the folder is deleted with the servers.
+        ShellAsync($"start_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}; " +
+                   $"(wait_for_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}) || " +
+                   $"{{ tail -n 40 {_folder}/rabbitmq/server.log {_folder}/rabbitmq/log/*.log >&2; exit 1; }}");
 
     public Task StartPostgresAsync() => ShellAsync($"start_postgres {_folder}/postgres {_postgresPort} test");
 
