@@ -21,7 +21,8 @@ namespace Monitoring.Alerts.Stories;
 /// </summary>
 public sealed class StoryAssigner(
     IDocumentStore store, NpgsqlDataSource database, AlertFeedReader feed, StoryOptions options, ArticleFingerprinter fingerprinter,
-    IConfiguration configuration, ILogger<StoryAssigner> logger) : BackgroundService
+    IConfiguration configuration, ILogger<StoryAssigner> logger)
+    : SingleWriterLoop(database, "monitoring-story-assigner", store.Options.DatabaseSchemaName)
 {
     /// <summary>Article events read per page at most (a page is one transaction): about half as many articles.</summary>
     public const int PageSize = 2000;
@@ -34,46 +35,17 @@ public sealed class StoryAssigner(
     private StoryEngine? _engine;
     private StoryAssignerCheckpoint? _checkpoint;
 
-    private long AdvisoryLockKey => BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(
-        Encoding.UTF8.GetBytes("monitoring-story-assigner:" + store.Options.DatabaseSchemaName)));
+    private TimeSpan Interval => TimeSpan.FromMilliseconds(configuration.GetValue("MONITORING_STORY_POLL_MS", 100));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = TimeSpan.FromMilliseconds(configuration.GetValue("MONITORING_STORY_POLL_MS", 100));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var lockConnection = await database.OpenConnectionAsync(stoppingToken);
-                if (!await TryLockAsync(lockConnection, stoppingToken))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
-                    continue;
-                }
-                while (!stoppingToken.IsCancellationRequested && lockConnection.State == System.Data.ConnectionState.Open)
-                {
-                    if (await RunOnceAsync(stoppingToken) == 0) await Task.Delay(interval, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                // Whatever failed, the memory may be ahead of what was committed: start again from the store.
-                _engine = null;
-                AlertsLog.StoryAssignerFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override async Task<bool> WorkOnceAsync(CancellationToken ct) => await RunOnceAsync(ct) > 0;
 
-    private async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
+    protected override Task IdleAsync(CancellationToken ct) => Task.Delay(Interval, ct);
+
+    protected override void OnFailed(Exception exception)
     {
-        await using var command = new NpgsqlCommand("select pg_try_advisory_lock(@key)", connection);
-        command.Parameters.AddWithValue("key", AdvisoryLockKey);
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
+        // Whatever failed, the memory may be ahead of what was committed: start again from the store.
+        _engine = null;
+        AlertsLog.StoryAssignerFailed(logger, exception);
     }
 
     /// <summary>Assigns one page of article events, if any are waiting; returns how many events it read.</summary>
@@ -263,7 +235,7 @@ public sealed class StoryAssigner(
     private async Task<Dictionary<string, string>> TextsBeforeAsync(string[] ids, long position, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
-        await using var command = database.CreateCommand($"""
+        await using var command = Database.CreateCommand($"""
             select distinct on (stream_id) stream_id, data->>'Text'
             from {schema}.mt_events
             where stream_id = any(@ids) and type in ('article_fetched', 'article_updated') and seq_id <= @position

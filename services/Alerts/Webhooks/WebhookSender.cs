@@ -32,53 +32,19 @@ public sealed record WebhookOptions(int MaxAttempts, TimeSpan RetryBase, TimeSpa
 /// </summary>
 public sealed class WebhookSender(
     IDocumentStore store, NpgsqlDataSource database, WebhookSenderSignal signal, IHttpClientFactory httpClients,
-    WebhookOptions options, TimeProvider clock, ILogger<WebhookSender> logger) : BackgroundService
+    WebhookOptions options, TimeProvider clock, ILogger<WebhookSender> logger)
+    : SingleWriterLoop(database, "monitoring-webhook-sender", store.Options.DatabaseSchemaName)
 {
     public const string HttpClientName = "webhooks";
-
-    /// <summary>Advisory locks are per database, so the key names the schema: stores in other schemas run their own sender.</summary>
-    private long AdvisoryLockKey => BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(
-        Encoding.UTF8.GetBytes("monitoring-webhook-sender:" + store.Options.DatabaseSchemaName)));
 
     private static readonly Counter<long> Attempts =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.webhooks.attempts", description: "Webhook delivery attempts by outcome");
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var lockConnection = await database.OpenConnectionAsync(stoppingToken);
-                if (!await TryLockAsync(lockConnection, stoppingToken))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
-                    continue;
-                }
-                while (!stoppingToken.IsCancellationRequested && lockConnection.State == System.Data.ConnectionState.Open)
-                {
-                    var sent = await SendDueAsync(stoppingToken);
-                    if (sent == 0) await signal.WaitAsync(TimeSpan.FromMilliseconds(250), stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                AlertsLog.WebhookSenderFailed(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override async Task<bool> WorkOnceAsync(CancellationToken ct) => await SendDueAsync(ct) > 0;
 
-    private async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("select pg_try_advisory_lock(@key)", connection);
-        command.Parameters.AddWithValue("key", AdvisoryLockKey);
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
-    }
+    protected override Task IdleAsync(CancellationToken ct) => signal.WaitAsync(TimeSpan.FromMilliseconds(250), ct);
+
+    protected override void OnFailed(Exception exception) => AlertsLog.WebhookSenderFailed(logger, exception);
 
     /// <returns>How many deliveries were attempted.</returns>
     public async Task<int> SendDueAsync(CancellationToken ct)
