@@ -84,48 +84,34 @@ public sealed class WebhookDispatcher : SubscriptionBase
 
 public static class WebhookDeliveries
 {
-    public static WebhookDelivery Create(WebhookSubscription subscription, AlertItem item, string kind, DateTimeOffset now, int? replay)
-    {
-        var id = $"{subscription.Id}.{item.Position}" + (replay is { } r ? $".r{r}" : "");
-        return new WebhookDelivery
-        {
-            Id = id,
-            SubscriptionId = subscription.Id,
-            Position = item.Position,
-            ArticleId = item.ArticleId,
-            Event = kind,
-            Replay = replay is not null,
-            Payload = JsonSerializer.Serialize(new
-            {
-                DeliveryId = id, SubscriptionId = subscription.Id, Event = kind, Replay = replay is not null, Alert = item,
-            }, MonitoringJson.Options),
-            Status = WebhookDeliveryStatus.Pending,
-            CreatedAt = now,
-            NextAttemptAt = now,
-            TraceParent = item.TraceParent,
-        };
-    }
+    public static WebhookDelivery Create(WebhookSubscription subscription, AlertItem item, string kind, DateTimeOffset now, int? replay) =>
+        Create(subscription, item.Position, item.ArticleId, storyId: null, item.TraceParent, kind, now, replay,
+            (id, replaying) => new { DeliveryId = id, SubscriptionId = subscription.Id, Event = kind, Replay = replaying, Alert = item });
 
     /// <summary>A per-story subscription's delivery: the body carries <c>story</c> instead of <c>alert</c>.</summary>
-    public static WebhookDelivery Create(WebhookSubscription subscription, StoryItem story, string kind, DateTimeOffset now, int? replay)
+    public static WebhookDelivery Create(WebhookSubscription subscription, StoryItem story, string kind, DateTimeOffset now, int? replay) =>
+        Create(subscription, story.Position, story.Article?.ArticleId ?? "", story.StoryId, traceParent: null, kind, now, replay,
+            (id, replaying) => new { DeliveryId = id, SubscriptionId = subscription.Id, Event = kind, Replay = replaying, Story = story.Body(kind, replaying) });
+
+    /// <summary>A pending delivery with id <c>{subscription}.{position}</c> (<c>.r{n}</c> for the n-th replay) and its body.</summary>
+    private static WebhookDelivery Create(WebhookSubscription subscription, long position, string articleId, string? storyId,
+        string? traceParent, string kind, DateTimeOffset now, int? replay, Func<string, bool, object> body)
     {
-        var id = $"{subscription.Id}.{story.Position}" + (replay is { } r ? $".r{r}" : "");
+        var id = $"{subscription.Id}.{position}" + (replay is { } r ? $".r{r}" : "");
         return new WebhookDelivery
         {
             Id = id,
             SubscriptionId = subscription.Id,
-            Position = story.Position,
-            ArticleId = story.Article?.ArticleId ?? "",
-            StoryId = story.StoryId,
+            Position = position,
+            ArticleId = articleId,
+            StoryId = storyId,
             Event = kind,
             Replay = replay is not null,
-            Payload = JsonSerializer.Serialize(new
-            {
-                DeliveryId = id, SubscriptionId = subscription.Id, Event = kind, Replay = replay is not null, Story = story.Body(kind, replay is not null),
-            }, MonitoringJson.Options),
+            Payload = JsonSerializer.Serialize(body(id, replay is not null), MonitoringJson.Options),
             Status = WebhookDeliveryStatus.Pending,
             CreatedAt = now,
             NextAttemptAt = now,
+            TraceParent = traceParent,
         };
     }
 }
