@@ -63,6 +63,8 @@ await using var listener = await AlertListener.StartAsync(broker.AmqpUri);
 services["FeedPoller"] = ServiceProcess.Start("FeedPoller", environment);
 await services["FeedPoller"].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
 
+var postgresRoot = await ProcessCpu.PostgresRootAsync(PostgresSchema.ConnectionString);
+var rabbitRoot = await ProcessCpu.RabbitMqRootAsync(broker.Management);
 var memory = services.ToDictionary(s => s.Key, _ => new List<double>());
 using var sampling = new CancellationTokenSource();
 var sampler = Task.Run(async () =>
@@ -84,9 +86,11 @@ await Task.Delay(TimeSpan.FromSeconds(latencySeconds));
 var windowEnd = server.Count;
 server.Rate = 0;
 var latencies = await CollectLatenciesAsync(windowStart, windowEnd, TimeSpan.FromSeconds(60));
+var breakdown = await LatencyBreakdownAsync(windowStart, windowEnd);
 Console.WriteLine($"   {latencies.Alerted:N0} of {windowEnd - windowStart:N0} articles alerted (the rest are non-security news or not yet alerted)");
 Console.WriteLine($"   fetch → alert: p50 {latencies.P50:0} ms, p95 {latencies.P95:0} ms, p99 {latencies.P99:0} ms, max {latencies.Max:0} ms");
 Console.WriteLine($"   appear in feed → alert (includes waiting for the next poll): p50 {latencies.AppearP50:0} ms, p99 {latencies.AppearP99:0} ms");
+Console.WriteLine("   by stage, p50 / p99 ms: " + string.Join(", ", breakdown.Select(b => $"{b.Key} {b.Value.P50:0} / {b.Value.P99:0}")));
 report["latencyRate"] = latencyRate;
 report["latencyArticlesAlerted"] = latencies.Alerted;
 report["p50Ms"] = Rounded(latencies.P50);
@@ -96,10 +100,12 @@ report["p99Ms"] = Rounded(latencies.P99);
 // 4. Throughput: more articles than the pipeline can take; the sustained rate is what each stage gets through.
 Console.WriteLine($"\n== throughput: {throughputRate} articles/s offered for {throughputSeconds} s");
 var before = await StagesAsync();
+var cpuBefore = CpuSeconds();
 var steadyFrom = DateTime.UtcNow;
 server.Rate = throughputRate;
 await Task.Delay(TimeSpan.FromSeconds(throughputSeconds));
 var after = await StagesAsync();
+var cpuAfter = CpuSeconds();
 var seconds = (DateTime.UtcNow - steadyFrom).TotalSeconds;
 server.Rate = 0;
 var rates = new Dictionary<string, double>
@@ -120,7 +126,20 @@ do
     last = await StagesAsync();
 } while (last.Recorded < last.Fetched && DateTime.UtcNow < backlogDeadline);
 Console.WriteLine($"   backlog drained {drained.Elapsed.TotalSeconds:0} s after the offer stopped ({last.Recorded:N0} of {last.Fetched:N0} fetched articles recorded)");
+// Each service's CPU per article it handled (the poller's per fetched, the classifier's per classified, the rest per recorded).
+var recordedInWindow = Math.Max(1, after.Recorded - before.Recorded);
+long Handled(string process) => Math.Max(1, process switch
+{
+    "feedpoller" => after.Fetched - before.Fetched,
+    "classifier" => after.Classified - before.Classified,
+    _ => recordedInWindow,
+});
+var cpuPerArticle = cpuAfter.ToDictionary(c => c.Key, c => Math.Round((c.Value - cpuBefore[c.Key]) * 1000 / Handled(c.Key), 2));
+Console.WriteLine($"   CPU over the window: {string.Join(", ", cpuAfter.Select(c => $"{c.Key} {(c.Value - cpuBefore[c.Key]) / seconds:0.00} cores"))}");
+Console.WriteLine($"   CPU ms per article (poller per fetched, classifier per classified, others per recorded): {string.Join(", ", cpuPerArticle.Select(c => $"{c.Key} {c.Value:0.00}"))} " +
+                  $"(total {cpuPerArticle.Values.Sum():0.00} ms; {Environment.ProcessorCount} cores = {Environment.ProcessorCount * 1000 / Math.Max(0.01, cpuPerArticle.Values.Sum()):N0} articles/s if nothing else ran)");
 report["articlesPerSecond"] = rates["recorded"];
+report["cpuMsPerArticle"] = cpuPerArticle;
 report["stageArticlesPerSecond"] = rates;
 
 await sampling.CancelAsync();
@@ -169,6 +188,48 @@ async Task<LatencyFigures> CollectLatenciesAsync(long from, long to, TimeSpan gr
     var appear = samples.Select(s => s.Appear).Order().ToList();
     double P(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
     return new LatencyFigures(samples.Count, P(fetch, 0.5), P(fetch, 0.95), P(fetch, 0.99), fetch.Count == 0 ? double.NaN : fetch[^1], P(appear, 0.5), P(appear, 0.99));
+}
+
+// CPU seconds so far of each service, the broker, the database and this process (feeds and the alert listener).
+Dictionary<string, double> CpuSeconds()
+{
+    var cpu = services.ToDictionary(s => s.Key.ToLowerInvariant(), s => s.Value.HasExited ? 0 : ProcessCpu.Seconds(s.Value.ProcessId));
+    cpu["rabbitmq"] = rabbitRoot is { } rabbit ? ProcessCpu.TreeSeconds(rabbit) : 0;
+    cpu["postgres"] = postgresRoot is { } postgres ? ProcessCpu.TreeSeconds(postgres) : 0;
+    cpu["loadgenerator"] = ProcessCpu.Seconds(Environment.ProcessId);
+    return cpu;
+}
+
+// Where the time between fetch and alert goes, for the articles of the latency window: fetched → classified (the
+// classifier's stamp), classified → recorded (the event's commit time in the store), recorded → alert received.
+async Task<Dictionary<string, (double P50, double P99)>> LatencyBreakdownAsync(long from, long to)
+{
+    var alerted = listener.Alerted.Where(a => a.Key >= from && a.Key < to).ToDictionary(a => a.Key, a => a.Value);
+    var stages = new Dictionary<string, List<double>> { ["classify"] = [], ["record"] = [], ["alert"] = [] };
+    await using var connection = new Npgsql.NpgsqlConnection(PostgresSchema.ConnectionString);
+    await connection.OpenAsync();
+    await using var command = new Npgsql.NpgsqlCommand(
+        $"select data->>'Title', (data->>'FetchedAt')::timestamptz, (data->>'ClassifiedAt')::timestamptz, timestamp " +
+        $"from {alertsSchema.Name}.mt_events where type = 'article_classified'", connection);
+    await using var reader = await command.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
+    {
+        var title = reader.GetString(0);
+        var open = title.LastIndexOf('(');
+        if (open < 0 || !long.TryParse(title.AsSpan(open + 1, title.Length - open - 2), out var number) || !alerted.TryGetValue(number, out var alert)) continue;
+        var fetchedAt = reader.GetFieldValue<DateTimeOffset>(1);
+        var classifiedAt = reader.GetFieldValue<DateTimeOffset>(2);
+        var recordedAt = reader.GetFieldValue<DateTimeOffset>(3);
+        stages["classify"].Add((classifiedAt - fetchedAt).TotalMilliseconds);
+        stages["record"].Add((recordedAt - classifiedAt).TotalMilliseconds);
+        stages["alert"].Add((alert.ReceivedAt - recordedAt).TotalMilliseconds);
+    }
+    return stages.ToDictionary(s => s.Key, s =>
+    {
+        var sorted = s.Value.Order().ToList();
+        double P(double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+        return (P(0.5), P(0.99));
+    });
 }
 
 async Task<StageCounts> StagesAsync()

@@ -43,8 +43,8 @@ internal static partial class AlertsLog
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Article {ArticleId} at {Position} has no text event; assigning it on its title")]
     public static partial void StoryTextMissing(ILogger logger, string articleId, long position);
 
-    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "The story assigner stalled at {Assigned} (alerts are at {Target}) for over {Timeout}: alerts go out without their story until it moves again")]
-    public static partial void StoryAssignerStalled(ILogger logger, long assigned, long target, TimeSpan timeout);
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "The story assigner is at {Assigned} while alerts up to {Released} waited {Wait} for it: alerts go out without their story until it catches up")]
+    public static partial void StoryAssignerBehind(ILogger logger, long assigned, long released, TimeSpan wait);
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Debug, Message = "Feed health of {FeedId} changed at {ChangedAt} arrived after the state of {CurrentChangedAt}; ignored")]
     public static partial void StaleFeedHealthIgnored(ILogger logger, string feedId, DateTimeOffset changedAt, DateTimeOffset currentChangedAt);

@@ -19,7 +19,7 @@ namespace Monitoring.Alerts.Tests;
 /// PostgreSQL (a schema of this fixture's own) and the real RabbitMQ (a virtual host of its own). The bus
 /// consumer is left out: tests record classified articles directly.
 /// </summary>
-public sealed class AlertStoreFixture : IAsyncLifetime
+public class AlertStoreFixture : IAsyncLifetime
 {
     public const string ApiKey = "test-api-key";
 
@@ -32,6 +32,15 @@ public sealed class AlertStoreFixture : IAsyncLifetime
     public IDocumentStore Store => Services.GetRequiredService<IDocumentStore>();
     public RabbitMqVirtualHost Broker { get; private set; } = null!;
     public string SchemaName => _schema.Name;
+
+    /// <summary>
+    /// Settings on top of the defaults. The default lets an alert wait a whole minute for its story, so tests that
+    /// assert <c>storyId</c> do not depend on how busy the machine is.
+    /// </summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["MONITORING_STORY_WAIT_MS"] = "60000" };
+
+    /// <summary>Runs before the service starts (e.g. to hold a lock the service would take).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
 
     public async Task InitializeAsync()
     {
@@ -48,6 +57,8 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         builder.Configuration["MONITORING_WEBHOOK_RETRY_BASE_MS"] = "100";
         builder.Configuration["MONITORING_WEBHOOK_MAX_ATTEMPTS"] = "3";
         builder.Configuration["urls"] = "http://127.0.0.1:0";
+        foreach (var (key, value) in Settings) builder.Configuration[key] = value;
+        await BeforeStartAsync();
         builder.AddServiceDefaults("monitoring-alerts-test", "http://127.0.0.1:0", "Marten");
         builder.AddAlertStore();
         _app = builder.Build();
@@ -100,7 +111,7 @@ public sealed class AlertStoreFixture : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         AdminHttp.Dispose();

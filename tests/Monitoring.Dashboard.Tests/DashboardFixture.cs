@@ -36,6 +36,8 @@ public sealed class DashboardFixture : IAsyncLifetime
             ["MONITORING_POSTGRES"] = PostgresSchema.ConnectionString,
             ["MONITORING_ALERTS_SCHEMA"] = _schema.Name,
             ["MONITORING_API_KEY"] = "dashboard-test-key",
+            // The live feed groups by story: let alerts wait for theirs however busy the machine is.
+            ["MONITORING_STORY_WAIT_MS"] = "60000",
         });
         await Alerts.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>

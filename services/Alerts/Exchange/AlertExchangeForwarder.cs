@@ -18,7 +18,7 @@ namespace Monitoring.Alerts.Exchange;
 /// confirmed every message of it. So nothing is lost across crashes and restarts; a crash between the
 /// confirms and the progress commit republishes that page under the same message ids (at least once).
 /// While the broker is down the page is retried with backoff and the subscription waits, in order. Each alert
-/// names its story: the page waits for the story assigner to pass it (unless the assigner stalls).
+/// names its story: the page waits for the story assigner to pass it, at most <see cref="StoryOptions.AlertWait"/>.
 /// </summary>
 public sealed class AlertExchangeForwarder : SubscriptionBase
 {

@@ -41,8 +41,11 @@ public sealed record StoryOptions
     /// <summary>A story stays "breaking" this long after its last surge.</summary>
     public TimeSpan BreakingHold { get; init; } = TimeSpan.FromHours(6);
 
-    /// <summary>How long alert subscribers wait for a stalled assigner before sending alerts without their story.</summary>
-    public TimeSpan AssignerStallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long an alert waits for the story assigner at most (from when an alert path first saw it waiting) before it is
+    /// sent without its <c>storyId</c>: the bound stories may add to an alert's latency.
+    /// </summary>
+    public TimeSpan AlertWait { get; init; } = TimeSpan.FromMilliseconds(1000);
 
     public static StoryOptions From(IConfiguration configuration)
     {
@@ -61,7 +64,7 @@ public sealed record StoryOptions
             BaselineDefault = Positive(configuration, "MONITORING_STORY_BASELINE_DEFAULT", defaults.BaselineDefault),
             BaselineMinSamples = (int)Positive(configuration, "MONITORING_STORY_BASELINE_MIN_SAMPLES", defaults.BaselineMinSamples),
             BreakingHold = TimeSpan.FromHours(Positive(configuration, "MONITORING_STORY_BREAKING_HOLD_HOURS", defaults.BreakingHold.TotalHours)),
-            AssignerStallTimeout = TimeSpan.FromSeconds(Positive(configuration, "MONITORING_STORY_STALL_SECONDS", defaults.AssignerStallTimeout.TotalSeconds)),
+            AlertWait = TimeSpan.FromMilliseconds(Positive(configuration, "MONITORING_STORY_WAIT_MS", defaults.AlertWait.TotalMilliseconds)),
         };
     }
 

@@ -1,14 +1,18 @@
+using System.Diagnostics.Metrics;
 using Marten;
 using Monitoring.Alerts.AlertFeed;
+using Monitoring.Hosting;
 using Npgsql;
 
 namespace Monitoring.Alerts.Stories;
 
 /// <summary>
-/// How far the story assigner got, for the alert paths that name each alert's story: they read (or wait) only
-/// up to that point, so an alert goes out with its <c>storyId</c>. Should the assigner stall — not move for
-/// <see cref="StoryOptions.AssignerStallTimeout"/> while behind — alerts flow on without it (and a warning says so):
-/// stories are an addition to alerts, never a reason to hold them back.
+/// How far the story assigner got, for the alert paths that name each alert's story: they read (or wait) only up to
+/// that point, so an alert goes out with its <c>storyId</c>. The wait is bounded: an event no alert path could pass for
+/// <see cref="StoryOptions.AlertWait"/> (since a reader first saw it waiting) goes out without its story, and a warning
+/// says so. Stories are an addition to alerts, never a reason to hold them back — behind a backlog, a slow assigner or a
+/// stopped one, alerts keep their latency and the story follows on the story paths (<c>monitoring.stories</c>,
+/// <c>per=story</c>).
 /// </summary>
 /// <remarks>
 /// The store is resolved on first use: the alert forwarder and webhook dispatcher depend on this, and the store
@@ -17,9 +21,15 @@ namespace Monitoring.Alerts.Stories;
 public sealed class StoryProgress(IServiceProvider services, NpgsqlDataSource database, StoryOptions options, TimeProvider clock,
     ILogger<StoryProgress> logger)
 {
+    private static readonly Counter<long> Released =
+        MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.stories.released_unassigned",
+            description: "Times alert paths moved past events the story assigner had not reached within the wait");
+
     private readonly Lock _gate = new();
-    private long _lastAssigned = -1;
-    private DateTimeOffset? _behindSince;
+    // Positions readers were waiting for, each with when it was first seen waiting: ascending in both.
+    private readonly Queue<(long Position, DateTimeOffset Since)> _waiting = new();
+    private long _released;
+    private long _lastNoted;
     private bool _warned;
 
     private string? _checkpointTable;
@@ -42,48 +52,65 @@ public sealed class StoryProgress(IServiceProvider services, NpgsqlDataSource da
         }
     }
 
-    /// <summary>The position alert readers may advance to: the assigner's, or the high-water mark if it stalled.</summary>
+    /// <summary>
+    /// The position alert readers may advance to: the assigner's, or further up to <paramref name="highWaterMark"/> where
+    /// events have waited longer than the wait.
+    /// </summary>
     public async Task<long> SafePositionAsync(long highWaterMark, CancellationToken ct)
     {
         var assigned = await AssignedAsync(ct);
-        return Stalled(assigned, highWaterMark) ? highWaterMark : Math.Min(assigned, highWaterMark);
+        return Math.Min(highWaterMark, Math.Max(assigned, Release(assigned, highWaterMark)));
     }
 
-    /// <summary>Waits until the assigner passed <paramref name="position"/>; false when it stalled before that.</summary>
+    /// <summary>Waits until the assigner passed <paramref name="position"/>; false when the wait ran out before that.</summary>
     public async Task<bool> WaitForAsync(long position, CancellationToken ct)
     {
         while (true)
         {
             var assigned = await AssignedAsync(ct);
-            if (assigned >= position)
-            {
-                Stalled(assigned, position);
-                return true;
-            }
-            if (Stalled(assigned, position)) return false;
+            var released = Release(assigned, position);
+            if (assigned >= position) return true;
+            if (released >= position) return false;
             await Task.Delay(50, ct);
         }
     }
 
-    private bool Stalled(long assigned, long target)
+    /// <summary>Notes <paramref name="target"/> as waiting (from now, if new) and returns how far the wait let readers go.</summary>
+    private long Release(long assigned, long target)
     {
         lock (_gate)
         {
             var now = clock.GetUtcNow();
             if (assigned >= target)
             {
-                _behindSince = null;
+                _waiting.Clear();
+                _lastNoted = Math.Max(_lastNoted, target);
                 _warned = false;
+                return assigned;
             }
-            else if (_behindSince is null || assigned != _lastAssigned) _behindSince = now;
-            _lastAssigned = assigned;
-            var stalled = _behindSince is { } since && now - since > options.AssignerStallTimeout;
-            if (stalled && !_warned)
+            while (_waiting.TryPeek(out var oldest) && oldest.Position <= assigned) _waiting.Dequeue();
+            if (target > _lastNoted)
             {
-                _warned = true;
-                AlertsLog.StoryAssignerStalled(logger, assigned, target, options.AssignerStallTimeout);
+                _waiting.Enqueue((target, now));
+                _lastNoted = target;
             }
-            return stalled;
+            var released = _released;
+            while (_waiting.TryPeek(out var oldest) && now - oldest.Since >= options.AlertWait)
+            {
+                released = Math.Max(released, oldest.Position);
+                _waiting.Dequeue();
+            }
+            if (released > _released && released > assigned)
+            {
+                _released = released;
+                Released.Add(1);
+                if (!_warned)
+                {
+                    _warned = true;
+                    AlertsLog.StoryAssignerBehind(logger, assigned, released, options.AlertWait);
+                }
+            }
+            return Math.Max(_released, assigned);
         }
     }
 }

@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+
+namespace Monitoring.Testing;
+
+/// <summary>
+/// CPU time used so far (user + system, seconds) from /proc: of one process, of a process with all its descendants,
+/// and of the servers the tests and benchmarks use — found by asking them (PostgreSQL's postmaster is the parent of
+/// its checkpointer; RabbitMQ's management API names the node's OS pid), so another engineer's servers on the same
+/// machine are not counted. Processes that exited in between are not counted (short-lived database connections).
+/// </summary>
+public static class ProcessCpu
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    public static double Seconds(int pid) => Read(pid)?.Seconds ?? 0;
+
+    /// <summary>The process and every descendant it has now.</summary>
+    public static double TreeSeconds(int root)
+    {
+        var all = new Dictionary<int, (int Parent, double Seconds)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && Read(pid) is { } stat) all[pid] = (stat.Parent, stat.Seconds);
+        var total = 0.0;
+        foreach (var (pid, (_, seconds)) in all)
+        {
+            for (var p = pid; p > 1 && all.TryGetValue(p, out var entry); p = entry.Parent)
+            {
+                if (p != root) continue;
+                total += seconds;
+                break;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>The postmaster of the server <paramref name="connectionString"/> reaches (it must be on this machine).</summary>
+    public static async Task<int?> PostgresRootAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select pid from pg_stat_activity where backend_type = 'checkpointer'", connection);
+        return await command.ExecuteScalarAsync() is int checkpointer ? Read(checkpointer)?.Parent : null;
+    }
+
+    /// <summary>The Erlang VM of the RabbitMQ node behind the management API (on this machine).</summary>
+    public static async Task<int?> RabbitMqRootAsync(HttpClient management)
+    {
+        var nodes = await management.GetFromJsonAsync<JsonElement>("api/nodes");
+        foreach (var node in nodes.EnumerateArray())
+            if (node.TryGetProperty("os_pid", out var pid) && int.TryParse(pid.GetString(), out var value)) return value;
+        return null;
+    }
+
+    private static (int Parent, double Seconds)? Read(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // pid (comm) state ppid ... utime(14) stime(15): comm may contain spaces and parentheses, so split after the last ')'.
+        var close = text.LastIndexOf(')');
+        if (close < 0) return null;
+        var fields = text[(close + 2)..].Split(' ');
+        return (int.Parse(fields[1]), (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond);
+    }
+}
