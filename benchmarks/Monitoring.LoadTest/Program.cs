@@ -138,6 +138,12 @@ var cpuPerArticle = cpuAfter.ToDictionary(c => c.Key, c => Math.Round((c.Value -
 Console.WriteLine($"   CPU over the window: {string.Join(", ", cpuAfter.Select(c => $"{c.Key} {(c.Value - cpuBefore[c.Key]) / seconds:0.00} cores"))}");
 Console.WriteLine($"   CPU ms per article (poller per fetched, classifier per classified, others per recorded): {string.Join(", ", cpuPerArticle.Select(c => $"{c.Key} {c.Value:0.00}"))} " +
                   $"(total {cpuPerArticle.Values.Sum():0.00} ms; {Environment.ProcessorCount} cores = {Environment.ProcessorCount * 1000 / Math.Max(0.01, cpuPerArticle.Values.Sum()):N0} articles/s if nothing else ran)");
+var alertMessages = Interlocked.Read(ref listener.Messages);
+var eventsPerArticle = await alertsSchema.ScalarAsync<double>(
+    $"select count(*)::float8 / greatest(1, count(*) filter (where type = 'article_fetched')) from {alertsSchema.Name}.mt_events");
+Console.WriteLine($"   per article: {eventsPerArticle:0.00} events in the store (article and story events); " +
+                  $"{alertMessages / (double)Math.Max(1, listener.Alerted.Count):0.00} messages on monitoring.alerts per alerted article " +
+                  $"({listener.Alerted.Count * 100.0 / Math.Max(1, last.Recorded):0}% of articles alerted)");
 report["articlesPerSecond"] = rates["recorded"];
 report["cpuMsPerArticle"] = cpuPerArticle;
 report["stageArticlesPerSecond"] = rates;
