@@ -68,6 +68,12 @@ public sealed class CountryAlertsProjection : MultiStreamProjection<CountryAlert
         Identities<StoryStarted>(StoryAlerts);
         Identities<ArticleJoinedStory>(StoryAlerts);
         Identities<ArticleRevisedInStory>(StoryAlerts);
+        // Evolve is overridden, so the event types must be named, or the daemon loads every event of the store for it.
+        IncludeType<ArticleClassified>();
+        IncludeType<ArticleReclassified>();
+        IncludeType<StoryStarted>();
+        IncludeType<ArticleJoinedStory>();
+        IncludeType<ArticleRevisedInStory>();
     }
 
     private static List<string> StoryAlerts(IStoryMembershipEvent e) =>

@@ -37,6 +37,9 @@ public sealed class CountryDayStatsProjection : MultiStreamProjection<CountryDay
         Name = "country-day-stats";
         Identities<ArticleClassified>(Affected);
         Identities<ArticleReclassified>(Affected);
+        // Evolve is overridden, so the event types must be named, or the daemon loads every event of the store for it.
+        IncludeType<ArticleClassified>();
+        IncludeType<ArticleReclassified>();
     }
 
     private static List<string> Affected(IArticleClassification e) =>

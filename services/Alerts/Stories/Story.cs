@@ -49,6 +49,13 @@ public sealed class StoryProjection : MultiStreamProjection<Story, string>
         Identity<ArticleRevisedInStory>(e => e.StoryId);
         Identity<ArticleLeftStory>(e => e.StoryId);
         Identity<StoryBreaking>(e => e.StoryId);
+        // With Evolve overridden, Marten cannot tell which events the projection reads: without this list the daemon
+        // would load (and deserialise) every event of the store for it, article texts included.
+        IncludeType<StoryStarted>();
+        IncludeType<ArticleJoinedStory>();
+        IncludeType<ArticleRevisedInStory>();
+        IncludeType<ArticleLeftStory>();
+        IncludeType<StoryBreaking>();
     }
 
     public override Story? Evolve(Story? story, string id, IEvent e)
