@@ -162,10 +162,13 @@ public sealed class FeedLeases(NpgsqlDataSource dataSource, FeedStore store, Fee
     public async Task<TimeSpan?> NextDueInAsync(IReadOnlyCollection<string> held, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            select extract(epoch from min(greatest(f.next_poll_at,
-                       (select max(busy.lease_until) from {S}.feeds busy where busy.host = f.host and busy.lease_owner is distinct from @me)))
-                   - now())
-            from {S}.feeds f where f.removed_at is null and not f.paused and not (f.id = any(@held))
+            with busy as (
+                select host, max(lease_until) as until from {S}.feeds
+                where lease_until is not null and lease_owner is distinct from @me
+                group by host)
+            select extract(epoch from min(greatest(f.next_poll_at, busy.until)) - now())
+            from {S}.feeds f left join busy on busy.host = f.host
+            where f.removed_at is null and not f.paused and not (f.id = any(@held))
             """);
         command.Parameters.AddWithValue("me", options.Replica);
         command.Parameters.AddWithValue("held", held.ToArray());
