@@ -9,12 +9,15 @@ using Monitoring.Contracts;
 using Monitoring.FeedPoller;
 using Monitoring.FeedPoller.Registry;
 using Monitoring.Hosting;
+using Monitoring.Testing;
 using Npgsql;
 
 // Load run: the FeedPoller exactly as the service wires it (AddFeedPoller + AddMonitoringBus, real PostgreSQL and
 // RabbitMQ) polls FEEDS feeds of ITEMS items each, served by a local Kestrel server on HOSTS loopback addresses
 // (127.0.2.1, 127.0.2.2, ...: one request per host at a time still holds). Round 1: every article is new and published.
 // Round 2: every feed is asked to poll now and answers 304 Not Modified. Prints the figures; stops by itself.
+// CPU per article in round 1 is given for this process (the poller, but also the in-process feed server and the
+// registry's PostgreSQL client) and for the RabbitMQ node when it runs on this machine.
 var feeds = Option("--feeds", 1000);
 var items = Option("--items", 50);
 var hosts = Option("--hosts", 50);
@@ -85,14 +88,19 @@ try
     var total = feeds * items;
 
     // Round 1: every feed due at once, every article new.
+    var brokerPid = ProcessCpu.ListeningOn(MonitoringBus.RabbitMqUri(app.Configuration).Port);
+    var (processCpu1, brokerCpu1) = (Environment.CpuUsage.TotalTime, ProcessCpu.Seconds(brokerPid));
     var round1 = Stopwatch.StartNew();
     await WaitAsync(() => stored.Count == feeds, TimeSpan.FromMinutes(10));
     round1.Stop();
+    var (processCpu, brokerCpu) = ((Environment.CpuUsage.TotalTime - processCpu1).TotalSeconds, ProcessCpu.Seconds(brokerPid) - brokerCpu1);
     var watched = await registry.ListAsync(CancellationToken.None);
     var published = watched.Sum(f => f.ArticlesPublished);
     var failing = watched.Count(f => f.ConsecutiveFailures > 0);
     Console.WriteLine($"round 1 (all new): {feeds} feeds polled, {published} articles published (broker-confirmed, state stored) " +
                       $"in {round1.Elapsed.TotalSeconds:F2} s = {published / round1.Elapsed.TotalSeconds:F0} new articles/s; {failing} feeds failing");
+    Console.WriteLine($"         CPU per article: this process (poller + feed server) {processCpu / published * 1000:F3} ms, " +
+                      $"RabbitMQ {(brokerPid is null ? "n/a" : $"{brokerCpu / published * 1000:F3} ms")}; load average {string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}");
     var queued = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     Console.WriteLine($"         the queue bound to the articles' exchange holds {queued} of them");
 

@@ -13,7 +13,8 @@ namespace Monitoring.LoadTest;
 /// queue of <c>--articles</c> ArticleFetched (generated multilingual security news, 2–3 KB each) is filled while no
 /// classifier runs, then that many Classifier processes start together as competing consumers; the time for the middle
 /// 80 % of the ArticleClassified messages to come out is the sustained rate (process start-up and the tail are left out).
-/// Also reported: CPU seconds the classifiers used per 1,000 articles, how busy the whole machine was, and the load average.
+/// Also reported: CPU milliseconds per article of the classifiers and of the RabbitMQ node (utime + stime from /proc, over
+/// the same window; the broker's only when it runs on this machine), how busy the whole machine was, and the load average.
 /// </summary>
 internal static class ClassifierScaling
 {
@@ -41,22 +42,25 @@ internal static class ClassifierScaling
             foreach (var replicas in replicaCounts)
             {
                 var result = await MeasureAsync(replicas, messages);
+                var broker = result.BrokerMsPerArticle is { } b ? $"{b:F3} ms" : "n/a";
                 Console.WriteLine($"  {replicas} replica(s): {result.Rate:N0} articles/s sustained (10 %→90 %), all {articles:N0} out " +
-                                  $"{result.AllOut.TotalSeconds:F1} s after start; classifier CPU {result.CpuPerThousand:F2} s per 1,000 articles " +
-                                  $"({result.ClassifierCores:F2} cores busy); machine {result.MachineBusy:P0} busy; load average {result.LoadAverage}; " +
+                                  $"{result.AllOut.TotalSeconds:F1} s after start; CPU per article: classifier {result.ClassifierMsPerArticle:F3} ms " +
+                                  $"({result.ClassifierCores:F2} cores busy), RabbitMQ {broker}; machine {result.MachineBusy:P0} busy; " +
+                                  $"load average {result.LoadAverage}; " +
                                   $"per-replica RSS {string.Join("/", result.RssMb.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)))} MB");
-                rows.Add($"| {replicas} | {result.Rate:N0} | {result.AllOut.TotalSeconds:F1} s | {result.ClassifierCores:F2} | {result.CpuPerThousand:F2} s | " +
-                         $"{result.MachineBusy:P0} | {result.LoadAverage} |");
+                rows.Add($"| {replicas} | {result.Rate:N0} | {result.AllOut.TotalSeconds:F1} s | {result.ClassifierCores:F2} | {result.ClassifierMsPerArticle:F3} ms | " +
+                         $"{broker} | {result.MachineBusy:P0} | {result.LoadAverage} |");
             }
         }
-        Console.WriteLine("\n| replicas | articles/s (10→90 %) | all out after start | classifier cores busy | CPU per 1,000 | machine busy | load average (1, 5, 15 min) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("\n| replicas | articles/s (10→90 %) | all out after start | classifier cores busy | classifier CPU per article | " +
+                          "RabbitMQ CPU per article | machine busy | load average (1, 5, 15 min) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var row in rows) Console.WriteLine(row);
         return 0;
     }
 
-    private sealed record Result(double Rate, TimeSpan AllOut, double CpuPerThousand, double ClassifierCores, double MachineBusy, string LoadAverage,
-        IReadOnlyList<double> RssMb);
+    private sealed record Result(double Rate, TimeSpan AllOut, double ClassifierMsPerArticle, double ClassifierCores, double? BrokerMsPerArticle,
+        double MachineBusy, string LoadAverage, IReadOnlyList<double> RssMb);
 
     private static async Task<Result> MeasureAsync(int replicas, IReadOnlyList<ArticleFetched> messages)
     {
@@ -97,20 +101,24 @@ internal static class ClassifierScaling
         }
         await WaitAsync(async () => (await channel.QueueDeclarePassiveAsync("classifier-article-fetched")).MessageCount == messages.Count, TimeSpan.FromSeconds(60));
 
+        var brokerPid = ProcessCpu.ListeningOn(broker.AmqpUri.Port);
         var started = Stopwatch.StartNew();
         var processes = Enumerable.Range(0, replicas).Select(_ => ServiceProcess.Start("Classifier", environment)).ToList();
         try
         {
             var n = messages.Count;
             TimeSpan? t10 = null, t90 = null;
-            double cpu10 = 0, cpu90 = 0;
+            double cpu10 = 0, cpu90 = 0, brokerCpu10 = 0, brokerCpu90 = 0;
+            double ClassifierCpu() => processes.Sum(p => ProcessCpu.Seconds(p.ProcessId));
             (long Busy, long Total) machine10 = default, machine90 = default;
             var deadline = DateTime.UtcNow.AddMinutes(5);
             while (DateTime.UtcNow < deadline)
             {
                 var done = (await channel.QueueDeclarePassiveAsync("bench-classified")).MessageCount;
-                if (t10 is null && done >= n / 10) (t10, cpu10, machine10) = (started.Elapsed, CpuSeconds(processes), MachineTicks());
-                if (t90 is null && done >= n * 9 / 10) (t90, cpu90, machine90) = (started.Elapsed, CpuSeconds(processes), MachineTicks());
+                if (t10 is null && done >= n / 10)
+                    (t10, cpu10, brokerCpu10, machine10) = (started.Elapsed, ClassifierCpu(), ProcessCpu.Seconds(brokerPid), MachineTicks());
+                if (t90 is null && done >= n * 9 / 10)
+                    (t90, cpu90, brokerCpu90, machine90) = (started.Elapsed, ClassifierCpu(), ProcessCpu.Seconds(brokerPid), MachineTicks());
                 if (done >= n) break;
                 await Task.Delay(25);
             }
@@ -120,6 +128,7 @@ internal static class ClassifierScaling
             var classified = n * 9 / 10 - n / 10;
             var rss = processes.Select(p => ProcessMemory.Read(p.ProcessId).RssMb).ToList();
             return new Result(classified / window, allOut, (cpu90 - cpu10) / classified * 1000, (cpu90 - cpu10) / window,
+                brokerPid is null ? null : (brokerCpu90 - brokerCpu10) / classified * 1000,
                 (double)(machine90.Busy - machine10.Busy) / (machine90.Total - machine10.Total), LoadAverage(), rss);
         }
         finally
@@ -127,14 +136,6 @@ internal static class ClassifierScaling
             foreach (var process in processes) await process.DisposeAsync();
         }
     }
-
-    /// <summary>User + system CPU seconds these processes used so far (/proc/PID/stat, clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(IEnumerable<ServiceProcess> processes) => processes.Sum(p =>
-    {
-        var stat = File.ReadAllText($"/proc/{p.ProcessId}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    });
 
     /// <summary>The whole machine's busy and total CPU ticks so far (/proc/stat), whoever used them.</summary>
     private static (long Busy, long Total) MachineTicks()

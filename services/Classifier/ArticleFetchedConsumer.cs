@@ -37,8 +37,12 @@ public sealed class ArticleFetchedConsumer(IArticleClassifier classifier, TimePr
             article, result.Language, result.Countries, result.Topics, result.Severity, result.ClassifierVersion, classifiedAt));
         MonitoringTelemetry.RecordStage(MonitoringTelemetry.Stages.Classified, article.FetchedAt, classifiedAt);
         Classified.Add(1, new KeyValuePair<string, object?>("severity", result.Severity.ToId()));
-        ClassifierLog.Classified(logger, article.ArticleId, result.Language, string.Join(',', result.PrimaryCountries),
-            result.Topics.Count, result.Severity.ToId());
+        // The list of primary countries is only joined when the line is written (Debug is off by default).
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            ClassifierLog.Classified(logger, article.ArticleId, result.Language, string.Join(',', result.PrimaryCountries),
+                result.Topics.Count, result.Severity.ToId());
+        }
     }
 }
 

@@ -48,7 +48,14 @@ public static class MonitoringBus
                     if (uri.Scheme == "amqps") host.UseSsl(ssl => ssl.ServerName = uri.Host);
                 });
                 cfg.PrefetchCount = prefetch;
-                cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
+                cfg.ConfigureJsonSerializerOptions(options =>
+                {
+                    MonitoringJson.Configure(options);
+                    // MassTransit indents its JSON by default: every article's text crosses the broker twice, and the
+                    // whitespace costs bytes on the wire and CPU to write and to skip when reading. Same JSON, unindented.
+                    options.WriteIndented = false;
+                    return options;
+                });
                 // A message that keeps failing is retried for about three minutes (a database restart, a broker
                 // failover) before it goes to the endpoint's _error queue; meanwhile the kill switch stops taking new
                 // messages when most of them fail, so a dead dependency does not empty the queue into _error. An
