@@ -25,6 +25,16 @@ public static class StoreScale
 
     private static readonly string[] TopicIds = [.. Topics.All];
 
+    /// <summary><c>deploy/bench.sh store</c>: the store phase of the load run on its own; the last line is one JSON object.</summary>
+    internal static async Task<int> RunAloneAsync(Options options)
+    {
+        Console.WriteLine($"Monitoring store run — {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {DateTime.UtcNow:u}");
+        var result = await RunAsync(options.Int("--store-articles", 1_000_000), options.Int("--seed", 42));
+        result["loadAverage"] = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result));
+        return 0;
+    }
+
     public static async Task<Dictionary<string, object?>> RunAsync(int articles, int seed)
     {
         Console.WriteLine($"\n== store: {articles:N0} articles bulk-appended, country projections rebuilt, country alert queries timed");
