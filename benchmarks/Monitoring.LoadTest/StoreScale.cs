@@ -98,14 +98,27 @@ public static class StoreScale
         }
         timings.Sort();
         double P(double p) => timings[Math.Min(timings.Count - 1, (int)(p * timings.Count))];
+        // The first call of a process also pays for compiling its queries; the ones after it are what a dashboard sees.
         watch.Restart();
         var summaries = await queries.CountriesAsync(CancellationToken.None);
-        var countriesMs = watch.Elapsed.TotalMilliseconds;
+        var countriesFirstMs = watch.Elapsed.TotalMilliseconds;
+        var countriesTimings = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            watch.Restart();
+            await queries.CountriesAsync(CancellationToken.None);
+            countriesTimings.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        countriesTimings.Sort();
+        var countriesMs = countriesTimings[countriesTimings.Count / 2];
         Console.WriteLine($"   GET /api/countries/{{code}}/alerts?limit=50 (a third with a topic filter), 300 queries: " +
-                          $"p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, p99 {P(0.99):0.0} ms; GET /api/countries ({summaries.Count} countries): {countriesMs:0} ms");
+                          $"p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, p99 {P(0.99):0.0} ms; GET /api/countries ({summaries.Count} countries): " +
+                          $"first {countriesFirstMs:0} ms, then median {countriesMs:0} ms, max {countriesTimings[^1]:0} ms of 20");
         result["countryAlertsQueryP50Ms"] = Math.Round(P(0.5), 1);
         result["countryAlertsQueryP99Ms"] = Math.Round(P(0.99), 1);
         result["countriesQueryMs"] = Math.Round(countriesMs, 1);
+        result["countriesFirstQueryMs"] = Math.Round(countriesFirstMs, 1);
+        result["countriesMaxQueryMs"] = Math.Round(countriesTimings[^1], 1);
         return result;
     }
 
