@@ -6,7 +6,7 @@
 #                                    the whole system as in production; last line is one JSON object
 #   deploy/bench.sh classifiers [--articles 20000 --replicas 1,2 --repeat 1]
 #                                    Classifier replicas as competing consumers: sustained rate with 1, then 2 processes
-#   deploy/bench.sh store [--store-articles 1000000 --seed 42]
+#   deploy/bench.sh store [--store-articles 1000000 --seed 42 --explain]
 #                                    only the e2e run's store phase: bulk append, country projections rebuilt, queries timed
 #   deploy/bench.sh alerts [ingest|bus|rebuild|sse|stories|consistency|all] [--articles N] [--clients N]
 #   deploy/bench.sh feedpoller [--feeds 1000 --items 50 --hosts 50 --concurrency 64]

@@ -26,16 +26,16 @@ public static class StoreScale
     private static readonly string[] TopicIds = [.. Topics.All];
 
     /// <summary><c>deploy/bench.sh store</c>: the store phase of the load run on its own; the last line is one JSON object.</summary>
-    internal static async Task<int> RunAloneAsync(Options options)
+    internal static async Task<int> RunAloneAsync(Options options, string[] args)
     {
         Console.WriteLine($"Monitoring store run — {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {DateTime.UtcNow:u}");
-        var result = await RunAsync(options.Int("--store-articles", 1_000_000), options.Int("--seed", 42));
+        var result = await RunAsync(options.Int("--store-articles", 1_000_000), options.Int("--seed", 42), explain: args.Contains("--explain"));
         result["loadAverage"] = File.ReadAllText("/proc/loadavg").Split(' ')[0];
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result));
         return 0;
     }
 
-    public static async Task<Dictionary<string, object?>> RunAsync(int articles, int seed)
+    public static async Task<Dictionary<string, object?>> RunAsync(int articles, int seed, bool explain = false)
     {
         Console.WriteLine($"\n== store: {articles:N0} articles bulk-appended, country projections rebuilt, country alert queries timed");
         await using var schema = PostgresSchema.Create("load_store");
@@ -119,7 +119,28 @@ public static class StoreScale
         result["countriesQueryMs"] = Math.Round(countriesMs, 1);
         result["countriesFirstQueryMs"] = Math.Round(countriesFirstMs, 1);
         result["countriesMaxQueryMs"] = Math.Round(countriesTimings[^1], 1);
+        if (explain) await ExplainAsync(app.Services, store);
         return result;
+    }
+
+    /// <summary>
+    /// <c>--explain</c>: the plans of a country's alert query (the least common country, with a topic filter: the most
+    /// rows to walk) as the API runs it, on this store.
+    /// </summary>
+    private static async Task ExplainAsync(IServiceProvider services, IDocumentStore store)
+    {
+        await using var session = store.QuerySession();
+        var (country, topic) = (Countries[^1], TopicIds[^1]);
+        var command = session.Query<CountryAlert>()
+            .Where(a => a.Country == country && a.Active && a.Topics.Contains(topic))
+            .OrderByDescending(a => a.DetectedAt).Take(50)
+            .ToCommand();
+        var database = services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var explain = database.CreateCommand("explain (analyze, buffers) " + command.CommandText);
+        foreach (Npgsql.NpgsqlParameter parameter in command.Parameters) explain.Parameters.Add(parameter.Clone());
+        Console.WriteLine($"   plan of {command.CommandText}");
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) Console.WriteLine("     " + reader.GetString(0));
     }
 
     private static Bus.ArticleClassified Article(int i, Random random, DateTimeOffset now)
