@@ -17,14 +17,20 @@ public sealed record AlertView(
 
     /// <summary>
     /// The views of <paramref name="alerts"/>, each named with its article's story from the story assigner's
-    /// memberships (the alert documents do not carry it: story events would touch every alert a second time).
+    /// memberships (the alert documents do not carry it: story events would touch every alert a second time) once
+    /// that story is in the story view, so that every story id an alert names can be opened at <c>/api/stories/{id}</c>.
     /// </summary>
     public static async Task<IReadOnlyList<AlertView>> NameStoriesAsync(
         IQuerySession session, IReadOnlyList<(CountryAlert Alert, CountryAlertVersion Version)> alerts, CancellationToken ct)
     {
         if (alerts.Count == 0) return [];
         var articleIds = alerts.Select(a => a.Alert.ArticleId).Distinct().ToArray();
-        var stories = (await session.LoadManyAsync<ArticleStory>(ct, articleIds)).ToDictionary(a => a.Id, a => a.StoryId);
+        var memberships = await session.LoadManyAsync<ArticleStory>(ct, articleIds);
+        var storyIds = memberships.Select(m => m.StoryId).Distinct().ToArray();
+        var shown = storyIds.Length == 0
+            ? []
+            : (await session.Query<Story>().Where(s => storyIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        var stories = memberships.Where(m => shown.Contains(m.StoryId)).ToDictionary(m => m.Id, m => m.StoryId);
         return alerts.Select(a => From(a.Alert, a.Version, stories.GetValueOrDefault(a.Alert.ArticleId))).ToList();
     }
 }
