@@ -6,6 +6,8 @@
 #                                    the whole system as in production; last line is one JSON object
 #   deploy/bench.sh classifiers [--articles 20000 --replicas 1,2 --repeat 1]
 #                                    Classifier replicas as competing consumers: sustained rate with 1, then 2 processes
+#   deploy/bench.sh store [--store-articles 1000000 --seed 42 --explain]
+#                                    only the e2e run's store phase: bulk append, country projections rebuilt, queries timed
 #   deploy/bench.sh alerts [ingest|bus|rebuild|sse|stories|consistency|all] [--articles N] [--clients N]
 #   deploy/bench.sh feedpoller [--feeds 1000 --items 50 --hosts 50 --concurrency 64]
 #   deploy/bench.sh classifier [BenchmarkDotNet arguments]   (no servers needed)
@@ -22,10 +24,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 what=e2e
-case "${1:-}" in e2e|classifiers|alerts|feedpoller|classifier) what=$1; shift ;; esac
+case "${1:-}" in e2e|classifiers|store|alerts|feedpoller|classifier) what=$1; shift ;; esac
 case "$what" in
   e2e) project=benchmarks/Monitoring.LoadTest ;;
   classifiers) project=benchmarks/Monitoring.LoadTest; set -- classifiers "$@" ;;
+  store) project=benchmarks/Monitoring.LoadTest; set -- store "$@" ;;
   alerts) project=benchmarks/Monitoring.Alerts.Benchmarks ;;
   feedpoller) project=benchmarks/Monitoring.FeedPoller.Benchmarks ;;
   classifier) project=benchmarks/Monitoring.Classification.Benchmarks ;;

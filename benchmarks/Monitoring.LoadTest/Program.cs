@@ -12,6 +12,7 @@ using Monitoring.Testing;
 // --throughput-seconds --store-articles --raw-messages --raw-rows --seed
 var options = new Options(args);
 if (args is ["classifiers", ..]) return await ClassifierScaling.RunAsync(options);
+if (args is ["store", ..]) return await StoreScale.RunAloneAsync(options, args);
 var report = new Dictionary<string, object?>();
 var total = Stopwatch.StartNew();
 Console.WriteLine($"Monitoring end-to-end load run — {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GB, " +

@@ -25,7 +25,17 @@ public static class StoreScale
 
     private static readonly string[] TopicIds = [.. Topics.All];
 
-    public static async Task<Dictionary<string, object?>> RunAsync(int articles, int seed)
+    /// <summary><c>deploy/bench.sh store</c>: the store phase of the load run on its own; the last line is one JSON object.</summary>
+    internal static async Task<int> RunAloneAsync(Options options, string[] args)
+    {
+        Console.WriteLine($"Monitoring store run — {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {DateTime.UtcNow:u}");
+        var result = await RunAsync(options.Int("--store-articles", 1_000_000), options.Int("--seed", 42), explain: args.Contains("--explain"));
+        result["loadAverage"] = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    public static async Task<Dictionary<string, object?>> RunAsync(int articles, int seed, bool explain = false)
     {
         Console.WriteLine($"\n== store: {articles:N0} articles bulk-appended, country projections rebuilt, country alert queries timed");
         await using var schema = PostgresSchema.Create("load_store");
@@ -88,15 +98,49 @@ public static class StoreScale
         }
         timings.Sort();
         double P(double p) => timings[Math.Min(timings.Count - 1, (int)(p * timings.Count))];
+        // The first call of a process also pays for compiling its queries; the ones after it are what a dashboard sees.
         watch.Restart();
         var summaries = await queries.CountriesAsync(CancellationToken.None);
-        var countriesMs = watch.Elapsed.TotalMilliseconds;
+        var countriesFirstMs = watch.Elapsed.TotalMilliseconds;
+        var countriesTimings = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            watch.Restart();
+            await queries.CountriesAsync(CancellationToken.None);
+            countriesTimings.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        countriesTimings.Sort();
+        var countriesMs = countriesTimings[countriesTimings.Count / 2];
         Console.WriteLine($"   GET /api/countries/{{code}}/alerts?limit=50 (a third with a topic filter), 300 queries: " +
-                          $"p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, p99 {P(0.99):0.0} ms; GET /api/countries ({summaries.Count} countries): {countriesMs:0} ms");
+                          $"p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, p99 {P(0.99):0.0} ms; GET /api/countries ({summaries.Count} countries): " +
+                          $"first {countriesFirstMs:0} ms, then median {countriesMs:0} ms, max {countriesTimings[^1]:0} ms of 20");
         result["countryAlertsQueryP50Ms"] = Math.Round(P(0.5), 1);
         result["countryAlertsQueryP99Ms"] = Math.Round(P(0.99), 1);
         result["countriesQueryMs"] = Math.Round(countriesMs, 1);
+        result["countriesFirstQueryMs"] = Math.Round(countriesFirstMs, 1);
+        result["countriesMaxQueryMs"] = Math.Round(countriesTimings[^1], 1);
+        if (explain) await ExplainAsync(app.Services, store);
         return result;
+    }
+
+    /// <summary>
+    /// <c>--explain</c>: the plans of a country's alert query (the least common country, with a topic filter: the most
+    /// rows to walk) as the API runs it, on this store.
+    /// </summary>
+    private static async Task ExplainAsync(IServiceProvider services, IDocumentStore store)
+    {
+        await using var session = store.QuerySession();
+        var (country, topic) = (Countries[^1], TopicIds[^1]);
+        var command = session.Query<CountryAlert>()
+            .Where(a => a.Country == country && a.Active && a.Topics.Contains(topic))
+            .OrderByDescending(a => a.DetectedAt).Take(50)
+            .ToCommand();
+        var database = services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var explain = database.CreateCommand("explain (analyze, buffers) " + command.CommandText);
+        foreach (Npgsql.NpgsqlParameter parameter in command.Parameters) explain.Parameters.Add(parameter.Clone());
+        Console.WriteLine($"   plan of {command.CommandText}");
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) Console.WriteLine("     " + reader.GetString(0));
     }
 
     private static Bus.ArticleClassified Article(int i, Random random, DateTimeOffset now)

@@ -79,14 +79,11 @@ public static class AlertsModule
                 options.Projections.Snapshot<WebhookSubscription>(SnapshotLifecycle.Inline);
                 // Separate projections, not a composite: a composite ran under the hot/cold daemon lost updates in our
                 // consistency run (benchmarks: `consistency`), separate projections never did.
-                options.Projections.Add<CountryAlertsProjection>(ProjectionLifecycle.Async, ProjectionPaging);
+                options.Projections.Add(new CountryAlertsProjection(), ProjectionLifecycle.Async, asyncConfiguration: ProjectionPaging);
                 options.Projections.Add<CountryDayStatsProjection>(ProjectionLifecycle.Async, ProjectionPaging);
 
-                options.Schema.For<CountryAlert>()
-                    .Duplicate(a => a.Country)
-                    .Duplicate(a => a.DetectedAt)
-                    .Duplicate(a => a.Active)
-                    .Duplicate(a => a.SeverityLevel);
+                // CountryAlert's columns and indexes: CountryAlert.ConfigureMarten.
+                options.Schema.For<CountryAlert>();
                 options.Schema.For<CountryDayStats>()
                     .Duplicate(s => s.Country)
                     .Duplicate(s => s.Day);

@@ -57,6 +57,7 @@ public sealed class RebuildTests(AlertStoreFixture store) : IClassFixture<AlertS
     {
         s.Id, s.Country, s.Day, s.Alerts, s.LastAlertAt,
         Topics = s.Topics.OrderBy(t => t.Key).ToList(), Severities = s.Severities.OrderBy(t => t.Key).ToList(),
+        Hours = s.Hours.OrderBy(h => h.Key).Select(h => new { Hour = h.Key, Severities = h.Value.OrderBy(v => v.Key).ToList() }).ToList(),
     };
 
 }

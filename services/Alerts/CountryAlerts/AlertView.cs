@@ -1,3 +1,5 @@
+using Marten;
+using Monitoring.Alerts.Stories;
 using Monitoring.Contracts;
 
 namespace Monitoring.Alerts.CountryAlerts;
@@ -8,8 +10,27 @@ public sealed record AlertView(
     DateTimeOffset DetectedAt, IReadOnlyList<string> Topics, Severity Severity, IReadOnlyList<string> Countries,
     IReadOnlyList<string> Primary, string? StoryId, int Revision, string ClassifierVersion, long Position)
 {
-    public static AlertView From(CountryAlert alert, CountryAlertVersion version) => new(
+    public static AlertView From(CountryAlert alert, CountryAlertVersion version, string? storyId) => new(
         alert.ArticleId, version.Title, version.Url, version.Source, version.Language, version.PublishedAt,
-        alert.DetectedAt, version.Topics, version.Severity, version.Countries, version.Primary, alert.StoryId,
+        alert.DetectedAt, version.Topics, version.Severity, version.Countries, version.Primary, storyId,
         version.Revision, version.ClassifierVersion, alert.Position);
+
+    /// <summary>
+    /// The views of <paramref name="alerts"/>, each named with its article's story from the story assigner's
+    /// memberships (the alert documents do not carry it: story events would touch every alert a second time) once
+    /// that story is in the story view, so that every story id an alert names can be opened at <c>/api/stories/{id}</c>.
+    /// </summary>
+    public static async Task<IReadOnlyList<AlertView>> NameStoriesAsync(
+        IQuerySession session, IReadOnlyList<(CountryAlert Alert, CountryAlertVersion Version)> alerts, CancellationToken ct)
+    {
+        if (alerts.Count == 0) return [];
+        var articleIds = alerts.Select(a => a.Alert.ArticleId).Distinct().ToArray();
+        var memberships = await session.LoadManyAsync<ArticleStory>(ct, articleIds);
+        var storyIds = memberships.Select(m => m.StoryId).Distinct().ToArray();
+        var shown = storyIds.Length == 0
+            ? []
+            : (await session.Query<Story>().Where(s => storyIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        var stories = memberships.Where(m => shown.Contains(m.StoryId)).ToDictionary(m => m.Id, m => m.StoryId);
+        return alerts.Select(a => From(a.Alert, a.Version, stories.GetValueOrDefault(a.Alert.ArticleId))).ToList();
+    }
 }

@@ -39,7 +39,7 @@ public sealed class CountryAlertQueries(IQuerySession session, NpgsqlDataSource 
         }
         if (filter.Topic is { } topic) query = query.Where(a => a.Topics.Contains(topic));
         var alerts = await query.OrderByDescending(a => a.DetectedAt).Take(filter.Limit).ToListAsync(ct);
-        return alerts.Select(a => AlertView.From(a, a.Current)).ToList();
+        return await AlertView.NameStoriesAsync(session, alerts.Select(a => (a, a.Current)).ToList(), ct);
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ public sealed class CountryAlertQueries(IQuerySession session, NpgsqlDataSource 
     /// </summary>
     private async Task<IReadOnlyList<AlertView>> AlertsAsOfAsync(string country, AlertFilter filter, DateTimeOffset asOf, CancellationToken ct)
     {
-        var result = new List<AlertView>();
+        var result = new List<(CountryAlert, CountryAlertVersion)>();
         var pageSize = Math.Max(filter.Limit * 2, 100);
         DateTimeOffset? before = null;
         while (result.Count < filter.Limit)
@@ -63,50 +63,121 @@ public sealed class CountryAlertQueries(IQuerySession session, NpgsqlDataSource 
                 if (alert.AsOf(asOf) is not { } version) continue;
                 if (version.Severity < filter.MinSeverity) continue;
                 if (filter.Topic is { } topic && !version.Topics.Contains(topic)) continue;
-                result.Add(AlertView.From(alert, version));
+                result.Add((alert, version));
                 if (result.Count == filter.Limit) break;
             }
             if (page.Count < pageSize) break;
             before = page[^1].DetectedAt;
         }
-        return result;
+        return await AlertView.NameStoriesAsync(session, result, ct);
     }
 
+    /// <summary>
+    /// Every country with alerts. All-time totals and top topics come from the per-day stats; the rolling 24-hour and
+    /// 7-day windows add the stats' whole hours inside the window and count only the alerts of the hour the window
+    /// starts in, so the answer costs the same with a million alerts as with a thousand.
+    /// </summary>
     public async Task<IReadOnlyList<CountrySummary>> CountriesAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        var day = new RollingWindow(now.AddHours(-24));
+        var week = new RollingWindow(now.AddDays(-7));
+        var weekDay = new DateTimeOffset(now.UtcDateTime.Date.AddDays(-7), TimeSpan.Zero);
+
         var sql = $$"""
-            with recent as (
-                select country, count(*) filter (where detected_at >= @day) as alerts24h,
-                       count(*) as alerts7d,
-                       max(severity_level) filter (where detected_at >= @day) as max_severity
-                from {{AlertTable}} where active and detected_at >= @week group by country),
-            totals as (
+            with totals as (
                 select country, sum((data->>'Alerts')::int)::int as total, max((data->>'LastAlertAt')::timestamptz) as last_alert
                 from {{StatsTable}} group by country),
             topics as (
                 select country, key as topic, sum(value::int) as n
                 from {{StatsTable}}, jsonb_each_text(data->'Topics') where day >= @weekDay group by country, key)
-            select t.country, coalesce(r.alerts24h, 0), coalesce(r.alerts7d, 0), t.total, t.last_alert, coalesce(r.max_severity, 0),
+            select t.country, t.total, t.last_alert,
                    coalesce((select array_agg(topic order by n desc, topic) from (select topic, n from topics p where p.country = t.country and n > 0 order by n desc, topic limit 3) x), '{}')
-            from totals t left join recent r on r.country = t.country
+            from totals t
             where t.total > 0
-            order by coalesce(r.alerts24h, 0) desc, t.total desc, t.country
             """;
-        await using var command = database.CreateCommand(sql);
-        command.Parameters.AddWithValue("day", now.AddHours(-24));
-        command.Parameters.AddWithValue("week", now.AddDays(-7));
-        command.Parameters.AddWithValue("weekDay", new DateTimeOffset(now.UtcDateTime.Date.AddDays(-7), TimeSpan.Zero));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var result = new List<CountrySummary>();
-        while (await reader.ReadAsync(ct))
+        var totals = new List<(string Code, int Total, DateTimeOffset? LastAlertAt, string[] TopTopics)>();
+        await using (var command = database.CreateCommand(sql))
         {
-            var code = reader.GetString(0);
-            result.Add(new CountrySummary(code, CountryNames.Of(code), (int)reader.GetInt64(1), (int)reader.GetInt64(2),
-                reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                (Severity)reader.GetInt32(5), reader.GetFieldValue<string[]>(6)));
+            command.Parameters.AddWithValue("weekDay", weekDay);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                totals.Add((reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                    reader.GetFieldValue<string[]>(3)));
         }
-        return result;
+
+        // Whole hours from the stats of the days the week window touches (and any later ones)...
+        var stats = await session.Query<CountryDayStats>().Where(s => s.Day >= weekDay).ToListAsync(ct);
+        foreach (var dayStats in stats)
+        {
+            foreach (var (hour, severities) in dayStats.Hours)
+            {
+                var hourStart = dayStats.Day.AddHours(hour);
+                foreach (var (severity, count) in severities)
+                {
+                    Severities.TryParse(severity, out var level);
+                    if (hourStart >= day.WholeHoursFrom) day.Add(dayStats.Country, count, level);
+                    if (hourStart >= week.WholeHoursFrom) week.Add(dayStats.Country, count, level);
+                }
+            }
+        }
+        // ...and the alerts of the partial hour each window starts in.
+        var partial = $"""
+            select country, detected_at, severity_level from {AlertTable}
+            where active and ((detected_at >= @dayStart and detected_at < @dayHours) or (detected_at >= @weekStart and detected_at < @weekHours))
+            """;
+        await using (var command = database.CreateCommand(partial))
+        {
+            command.Parameters.AddWithValue("dayStart", day.Start);
+            command.Parameters.AddWithValue("dayHours", day.WholeHoursFrom);
+            command.Parameters.AddWithValue("weekStart", week.Start);
+            command.Parameters.AddWithValue("weekHours", week.WholeHoursFrom);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var country = reader.GetString(0);
+                var detectedAt = reader.GetFieldValue<DateTimeOffset>(1);
+                var level = (Severity)reader.GetInt32(2);
+                if (day.Contains(detectedAt)) day.Add(country, 1, level);
+                if (week.Contains(detectedAt)) week.Add(country, 1, level);
+            }
+        }
+
+        return totals
+            .Select(t => new CountrySummary(t.Code, CountryNames.Of(t.Code), day.Count(t.Code), week.Count(t.Code), t.Total, t.LastAlertAt,
+                day.MaxSeverity(t.Code), t.TopTopics))
+            .OrderByDescending(c => c.Alerts24h).ThenByDescending(c => c.AlertsTotal).ThenBy(c => c.Code, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Active alerts per country detected at or after <see cref="Start"/>, with their top severity.</summary>
+    private sealed class RollingWindow(DateTimeOffset start)
+    {
+        private readonly Dictionary<string, (int Count, Severity Max)> _countries = [];
+
+        public DateTimeOffset Start { get; } = start;
+
+        /// <summary>The first whole UTC hour in the window: alerts before it are counted one by one.</summary>
+        public DateTimeOffset WholeHoursFrom { get; } = CeilingHour(start);
+
+        public bool Contains(DateTimeOffset detectedAt) => detectedAt >= Start && detectedAt < WholeHoursFrom;
+
+        public void Add(string country, int count, Severity severity)
+        {
+            var (total, max) = _countries.GetValueOrDefault(country);
+            _countries[country] = (total + count, count > 0 && severity > max ? severity : max);
+        }
+
+        public int Count(string country) => _countries.GetValueOrDefault(country).Count;
+
+        public Severity MaxSeverity(string country) => _countries.GetValueOrDefault(country).Max;
+
+        private static DateTimeOffset CeilingHour(DateTimeOffset time)
+        {
+            var utc = time.ToUniversalTime();
+            var hour = new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+            return hour == utc ? hour : hour.AddHours(1);
+        }
     }
 
     public async Task<CountryDetail?> CountryAsync(string country, CancellationToken ct)

@@ -23,6 +23,12 @@ public sealed class CountryDayStats
     public Dictionary<string, int> Severities { get; set; } = [];
     public DateTimeOffset? LastAlertAt { get; set; }
 
+    /// <summary>
+    /// Alerts by UTC hour of detection (0–23), then by severity: rolling 24-hour and 7-day counts and the 24-hour
+    /// top severity add whole hours from here and read only the alerts of the partial hour at the window's start.
+    /// </summary>
+    public Dictionary<int, Dictionary<string, int>> Hours { get; set; } = [];
+
     public static string IdFor(string country, DateTimeOffset detectedAt) => $"{country}:{detectedAt.UtcDateTime:yyyy-MM-dd}";
 }
 
@@ -56,21 +62,25 @@ public sealed class CountryDayStatsProjection : MultiStreamProjection<CountryDay
             Day = new DateTimeOffset(classification.DetectedAt.UtcDateTime.Date, TimeSpan.Zero),
         };
 
-        if (classification.Previous.Countries.Contains(country)) Count(stats, classification.Previous, -1);
+        var hour = classification.DetectedAt.UtcDateTime.Hour;
+        if (classification.Previous.Countries.Contains(country)) Count(stats, hour, classification.Previous, -1);
         var now = classification.Alert();
         if (now.Countries.Contains(country))
         {
-            Count(stats, now, +1);
+            Count(stats, hour, now, +1);
             if (stats.LastAlertAt is null || classification.DetectedAt > stats.LastAlertAt) stats.LastAlertAt = classification.DetectedAt;
         }
         return stats;
     }
 
-    private static void Count(CountryDayStats stats, AlertState alert, int delta)
+    private static void Count(CountryDayStats stats, int hour, AlertState alert, int delta)
     {
         stats.Alerts += delta;
         foreach (var topic in alert.Topics) Add(stats.Topics, topic, delta);
         Add(stats.Severities, alert.Severity.ToId(), delta);
+        if (!stats.Hours.TryGetValue(hour, out var severities)) stats.Hours[hour] = severities = [];
+        Add(severities, alert.Severity.ToId(), delta);
+        if (severities.Count == 0) stats.Hours.Remove(hour);
     }
 
     private static void Add(Dictionary<string, int> counts, string key, int delta)

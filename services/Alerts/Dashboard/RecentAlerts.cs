@@ -29,7 +29,7 @@ public sealed class RecentAlerts(IQuerySession session, NpgsqlDataSource databas
     {
         var position = await ViewPositionAsync(ct);
         var (where, parameters) = Where(filter);
-        var alerts = new List<AlertView>();
+        var alerts = new List<(CountryAlert, CountryAlertVersion)>();
         var seen = new HashSet<string>();
         // An article alerting several countries has a view row per country: read pages until enough distinct articles.
         var pageSize = Math.Max(filter.Limit * 2, 100);
@@ -41,12 +41,12 @@ public sealed class RecentAlerts(IQuerySession session, NpgsqlDataSource databas
             foreach (var alert in page)
             {
                 if (!seen.Add(alert.ArticleId)) continue;
-                alerts.Add(AlertView.From(alert, alert.Current));
+                alerts.Add((alert, alert.Current));
                 if (alerts.Count == filter.Limit) break;
             }
             if (page.Count < pageSize) break;
         }
-        return new RecentAlertsPage(position, alerts);
+        return new RecentAlertsPage(position, await AlertView.NameStoriesAsync(session, alerts, ct));
     }
 
     private static (string Where, object[] Parameters) Where(RecentAlertsFilter filter)
