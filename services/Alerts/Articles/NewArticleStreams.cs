@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using JasperFx;
 using JasperFx.Events;
@@ -6,6 +7,7 @@ using Marten;
 using Marten.Events;
 using Marten.Schema;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Monitoring.Alerts.Articles;
 
@@ -53,30 +55,38 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
         _streams.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
 
         var serializer = _shape.Serializer;
+        // JSON goes to PostgreSQL as the UTF-8 the serializer writes, without a detour through .NET strings.
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        byte[] Json(object value)
+        {
+            buffer.ResetWrittenCount();
+            serializer.WriteToCleanJson(buffer, value);
+            return buffer.WrittenSpan.ToArray();
+        }
         var eventCount = _streams.Sum(s => s.Events.Count);
         var streamIds = new string[_streams.Count];
         var streamVersions = new long[_streams.Count];
-        var snapshots = new string[_streams.Count];
-        var eventData = new string[eventCount];
+        var snapshots = new byte[_streams.Count][];
+        var eventData = new byte[eventCount][];
         var eventTypes = new string[eventCount];
         var eventDotNetTypes = new string[eventCount];
         var eventIds = new Guid[eventCount];
         var eventStreams = new string[eventCount];
         var eventVersions = new long[eventCount];
         var eventTimestamps = new DateTimeOffset[eventCount];
-        var eventHeaders = new string?[eventCount];
+        var eventHeaders = new byte[]?[eventCount];
         var e = 0;
         for (var s = 0; s < _streams.Count; s++)
         {
             var (id, events, snapshot, timestamp) = _streams[s];
             streamIds[s] = id;
             streamVersions[s] = events.Count;
-            snapshots[s] = serializer.ToJson(snapshot);
+            snapshots[s] = Json(snapshot);
             for (var v = 0; v < events.Count; v++, e++)
             {
                 var (data, traceParent) = events[v];
                 var mapping = _shape.Mapping(data.GetType());
-                eventData[e] = serializer.ToJson(data);
+                eventData[e] = Json(data);
                 eventTypes[e] = mapping.EventTypeName;
                 eventDotNetTypes[e] = mapping.DotNetTypeName;
                 eventIds[e] = Guid.NewGuid();
@@ -85,7 +95,7 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
                 eventTimestamps[e] = timestamp;
                 eventHeaders[e] = traceParent is null
                     ? null
-                    : serializer.ToJson(new Dictionary<string, object> { [Hosting.MonitoringTelemetry.TraceParentHeader] = traceParent });
+                    : Json(new Dictionary<string, object> { [Hosting.MonitoringTelemetry.TraceParentHeader] = traceParent });
             }
         }
 
@@ -94,9 +104,9 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
             BatchCommands =
             {
                 Command(_shape.InsertStreams, streamIds, streamVersions, _shape.StreamType, tenantId),
-                Command(_shape.InsertEvents, eventData, eventTypes, eventDotNetTypes, eventIds, eventStreams, eventVersions,
-                    eventTimestamps, eventHeaders, tenantId),
-                Command(_shape.UpsertSnapshots, streamIds, snapshots, streamVersions, _shape.SnapshotDotNetType),
+                Command(_shape.InsertEvents, Jsonb(eventData), eventTypes, eventDotNetTypes, eventIds, eventStreams, eventVersions,
+                    eventTimestamps, Jsonb(eventHeaders), tenantId),
+                Command(_shape.UpsertSnapshots, streamIds, Jsonb(snapshots), streamVersions, _shape.SnapshotDotNetType),
                 Command($"select pg_notify('{EventsAppendedChannel}', '')"),
             },
         };
@@ -113,9 +123,11 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        foreach (var value in values) command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
         return command;
     }
+
+    private static NpgsqlParameter Jsonb(byte[]?[] values) => new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb };
 
     /// <summary>The store's names for tables, types and aliases, and the statements built from them; once per store.</summary>
     private sealed class Shape
@@ -165,14 +177,14 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
             // Rows come out of unnest in array order, so sequence numbers follow stream and version order.
             InsertEvents =
                 $"insert into {schema}.mt_events (data, type, mt_dotnet_type, bdata, id, stream_id, version, timestamp, tenant_id, headers, seq_id) " +
-                $"select e.data::jsonb, e.type, e.dotnet_type, null, e.id, e.stream_id, e.version, e.timestamp, $9, e.headers::jsonb, nextval('{schema}.mt_events_sequence') " +
-                "from unnest($1::text[], $2::varchar[], $3::varchar[], $4::uuid[], $5::varchar[], $6::bigint[], $7::timestamptz[], $8::text[]) " +
+                $"select e.data, e.type, e.dotnet_type, null, e.id, e.stream_id, e.version, e.timestamp, $9, e.headers, nextval('{schema}.mt_events_sequence') " +
+                "from unnest($1::jsonb[], $2::varchar[], $3::varchar[], $4::uuid[], $5::varchar[], $6::bigint[], $7::timestamptz[], $8::jsonb[]) " +
                 "as e(data, type, dotnet_type, id, stream_id, version, timestamp, headers)";
             var table = snapshot.TableName.QualifiedName;
             // Marten's own upsert of an inline snapshot, for many rows: the version is the stream's.
             UpsertSnapshots =
                 $"insert into {table} (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
-                "select d.id, d.data::jsonb, d.version, $4, transaction_timestamp() from unnest($1::varchar[], $2::text[], $3::bigint[]) as d(id, data, version) " +
+                "select d.id, d.data, d.version, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::bigint[]) as d(id, data, version) " +
                 "on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, " +
                 "mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified";
         }
