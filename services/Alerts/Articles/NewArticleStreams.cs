@@ -36,8 +36,6 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
     private readonly Shape _shape = Shape.Of(store);
     private readonly List<(string Id, IReadOnlyList<(object Data, string? TraceParent)> Events, ArticleDetails Snapshot, DateTimeOffset Timestamp)> _streams = [];
 
-    public int Count => _streams.Count;
-
     /// <summary>A new stream with its events in order and the snapshot they fold into.</summary>
     public void Add(string id, IReadOnlyList<(object Data, string? TraceParent)> events, ArticleDetails snapshot)
     {
