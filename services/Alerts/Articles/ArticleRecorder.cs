@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
+using Marten.Storage;
 using Monitoring.Hosting;
 using Bus = Monitoring.Contracts;
 
@@ -53,17 +54,23 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
 
     private async Task<int> TryRecordBatchAsync(IReadOnlyList<ClassifiedDelivery> deliveries, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        // One transaction for the whole batch: new streams are written set-based on its connection, appends to existing
+        // streams go through the Marten session enlisted in it.
+        await using var connection = store.Storage.Database.CreateConnection(ConnectionUsage.ReadWrite);
+        await connection.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction));
         var ids = deliveries.Select(d => d.Message.Article.ArticleId).Distinct().ToArray();
         var stored = (await session.LoadManyAsync<ArticleDetails>(ct, ids)).ToDictionary(a => a.Id);
 
         var appended = 0;
         var activities = new List<Activity>();
+        var newStreams = new NewArticleStreams(store, session.TenantId);
         foreach (var group in deliveries.GroupBy(d => d.Message.Article.ArticleId))
         {
             stored.TryGetValue(group.Key, out var current);
             var startVersion = current?.Version ?? 0;
-            var events = new List<object>();
+            var events = new List<(object Data, string? TraceParent)>();
             foreach (var (message, trace) in group.OrderBy(d => d.Message.Article.Revision))
             {
                 var decided = ArticleRecording.Decide(current, message);
@@ -77,21 +84,23 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
                 activity?.SetTag("article.id", group.Key);
                 if (activity is not null) activities.Add(activity);
                 var traceParent = activity?.Id ?? (trace == default ? null : TraceParentOf(trace));
-                events.AddRange(decided.Select(e => WithTrace(e, traceParent)));
+                events.AddRange(decided.Select(e => (e, traceParent)));
                 current = Fold(current, decided);
                 appended++;
             }
 
             if (events.Count == 0) continue;
-            if (startVersion == 0) session.Events.StartStream<ArticleDetails>(group.Key, events);
-            else session.Events.Append(group.Key, startVersion + events.Count, events);
+            if (startVersion == 0) newStreams.Add(group.Key, events, current!);
+            else session.Events.Append(group.Key, startVersion + events.Count, events.Select(e => WithTrace(e.Data, e.TraceParent)));
         }
 
         try
         {
             if (appended > 0)
             {
+                await newStreams.WriteAsync(connection, ct);
                 await session.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
                 Recorded.Add(appended);
                 var now = DateTimeOffset.UtcNow;
                 foreach (var delivery in deliveries)

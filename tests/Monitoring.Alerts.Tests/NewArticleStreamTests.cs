@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Text.Json;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Monitoring.Alerts.Articles;
+using Monitoring.Hosting;
+using Npgsql;
+using Bus = Monitoring.Contracts;
+
+namespace Monitoring.Alerts.Tests;
+
+/// <summary>
+/// New articles are written set-based (<see cref="NewArticleStreams"/>) rather than by Marten: these tests hold those
+/// rows to what Marten writes itself and reads back, and the recorder to its idempotence under races.
+/// </summary>
+public sealed class NewArticleStreamTests(AlertStoreFixture store) : IClassFixture<AlertStoreFixture>
+{
+    private static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static readonly ActivityContext Trace = new(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+
+    private async Task<int> RecordAsync(params Bus.ArticleClassified[] messages)
+    {
+        using var scope = store.Services.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ArticleRecorder>()
+            .RecordBatchAsync(messages.Select(m => new ClassifiedDelivery(m, Trace)).ToList(), CancellationToken.None);
+    }
+
+    /// <summary>The stream as Marten's own StartStream writes it, with the same trace header.</summary>
+    private async Task StartStreamThroughMartenAsync(Bus.ArticleClassified message)
+    {
+        var traceParent = $"00-{Trace.TraceId}-{Trace.SpanId}-01";
+        await using var session = store.Store.LightweightSession();
+        var events = ArticleRecording.Decide(null, message).Select(data =>
+        {
+            var e = (IEvent)Activator.CreateInstance(typeof(Event<>).MakeGenericType(data.GetType()), data)!;
+            e.SetHeader(MonitoringTelemetry.TraceParentHeader, traceParent);
+            return (object)e;
+        });
+        session.Events.StartStream<ArticleDetails>(message.Article.ArticleId, events);
+        await session.SaveChangesAsync();
+    }
+
+    /// <summary>Every column of the stream's rows in mt_streams, mt_events and the snapshot table, the stream id masked.</summary>
+    private async Task<List<string>> RowsAsync(string id)
+    {
+        var schema = store.SchemaName;
+        var rows = new List<string>();
+        await using var connection = new NpgsqlConnection(Testing.PostgresSchema.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in new[]
+                 {
+                     $"select type, version, tenant_id, compacted_version, is_archived, created is not null, timestamp is not null from {schema}.mt_streams where id = $1",
+                     $"select version, data, bdata, type, tenant_id, mt_dotnet_type, headers, is_archived, timestamp is not null, id is not null, seq_id > 0 " +
+                     $"from {schema}.mt_events where stream_id = $1 order by version",
+                     $"select data, mt_version, mt_dotnet_type, mt_last_modified is not null from {schema}.mt_doc_articledetails where id = $1",
+                 })
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = id } } };
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var columns = Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i)));
+                rows.Add(string.Join(" | ", columns).Replace(id, "ID"));
+            }
+        }
+        return rows;
+    }
+
+    private async Task<IReadOnlyList<IEvent>> StreamAsync(string id)
+    {
+        await using var session = store.Store.QuerySession();
+        return await session.Events.FetchStreamAsync(id);
+    }
+
+    [Fact]
+    public async Task A_new_article_gets_exactly_the_rows_Marten_writes_for_a_new_stream()
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var (set, marten) = (NewId(), NewId());
+        Assert.Equal(1, await RecordAsync(Articles.Classified(set, classifiedAt: at)));
+        await StartStreamThroughMartenAsync(Articles.Classified(marten, classifiedAt: at));
+
+        var expected = await RowsAsync(marten);
+        Assert.Equal(4, expected.Count);
+        Assert.Equal(expected, await RowsAsync(set));
+    }
+
+    [Fact]
+    public async Task Marten_reads_a_set_based_stream_back_events_versions_headers_and_snapshot()
+    {
+        var id = NewId();
+        // Two revisions of a new article in one batch: one new stream of four events.
+        Assert.Equal(2, await RecordAsync(Articles.Classified(id), Articles.Classified(id, revision: 2, title: "Edited")));
+
+        var events = await StreamAsync(id);
+        Assert.Equal(["article_fetched", "article_classified", "article_updated", "article_classified"], events.Select(e => e.EventTypeName));
+        Assert.Equal([1L, 2, 3, 4], events.Select(e => e.Version));
+        Assert.True(events.Zip(events.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), "sequence numbers follow versions");
+        Assert.All(events, e => Assert.Equal(id, e.StreamKey));
+        Assert.All(events, e => Assert.StartsWith($"00-{Trace.TraceId}-", (string)e.Headers![MonitoringTelemetry.TraceParentHeader].ToString()!));
+        Assert.Equal("Edited", Assert.IsType<ArticleUpdated>(events[2].Data).Title);
+
+        await using var session = store.Store.QuerySession();
+        var state = await session.Events.FetchStreamStateAsync(id);
+        Assert.Equal(4, state!.Version);
+        Assert.Equal(typeof(ArticleDetails), state.AggregateType);
+        var raw = await session.Events.QueryAllRawEvents().Where(e => e.StreamKey == id).OrderBy(e => e.Sequence).ToListAsync();
+        Assert.Equal(events.Select(e => e.Id), raw.Select(e => e.Id));
+
+        var snapshot = await session.LoadAsync<ArticleDetails>(id);
+        var aggregated = await session.Events.AggregateStreamAsync<ArticleDetails>(id);
+        Assert.Equal(4, snapshot!.Version);
+        Assert.Equal(JsonSerializer.Serialize(aggregated), JsonSerializer.Serialize(snapshot));
+    }
+
+    [Fact]
+    public async Task Two_recorders_racing_on_the_same_new_articles_append_each_exactly_once()
+    {
+        var batch = Enumerable.Range(0, 40).Select(_ => Articles.Classified(NewId())).ToArray();
+        var reversed = batch.Reverse().ToArray();
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                return await RecordAsync(i % 2 == 0 ? batch : reversed);
+            }
+            catch (ExistingStreamIdCollisionException)
+            {
+                return 0; // after its own retries the bus's retry policy would take over; the next attempt appends nothing
+            }
+        })));
+
+        Assert.Equal(batch.Length, results.Sum());
+        foreach (var message in batch)
+            Assert.Equal(["article_fetched", "article_classified"], (await StreamAsync(message.Article.ArticleId)).Select(e => e.EventTypeName));
+    }
+
+    [Fact]
+    public async Task A_batch_mixing_new_known_and_redelivered_articles_appends_each_where_it_belongs()
+    {
+        var (known, redelivered, fresh, freshEdited) = (NewId(), NewId(), NewId(), NewId());
+        Assert.Equal(2, await RecordAsync(Articles.Classified(known), Articles.Classified(redelivered)));
+
+        Bus.ArticleClassified[] batch =
+        [
+            Articles.Classified(fresh),
+            Articles.Classified(known, revision: 2, title: "Known, edited", primary: ["JP"]),
+            Articles.Classified(redelivered),
+            Articles.Classified(freshEdited, revision: 2, title: "Fresh, edited"),
+            Articles.Classified(freshEdited),
+        ];
+        Assert.Equal(4, await RecordAsync(batch));
+        Assert.Equal(0, await RecordAsync(batch));
+
+        Assert.Equal(["article_fetched", "article_classified", "article_updated", "article_classified"],
+            (await StreamAsync(known)).Select(e => e.EventTypeName));
+        Assert.Equal(2, (await StreamAsync(redelivered)).Count);
+        Assert.Equal(2, (await StreamAsync(fresh)).Count);
+        Assert.Equal([1, 1, 2, 2], (await StreamAsync(freshEdited)).Select(e => e.Data switch
+        {
+            ArticleFetched f => f.Revision,
+            ArticleUpdated u => u.Revision,
+            IArticleClassification c => c.Revision,
+            var other => throw new InvalidOperationException(other.GetType().Name),
+        }));
+
+        await using var session = store.Store.QuerySession();
+        foreach (var (id, version, title) in new[] { (known, 4, "Known, edited"), (fresh, 2, null), (freshEdited, 4, "Fresh, edited") })
+        {
+            var snapshot = await session.LoadAsync<ArticleDetails>(id);
+            Assert.Equal(version, snapshot!.Version);
+            if (title is not null) Assert.Equal(title, snapshot.Title);
+            Assert.Equal(JsonSerializer.Serialize(await session.Events.AggregateStreamAsync<ArticleDetails>(id)), JsonSerializer.Serialize(snapshot));
+        }
+        var classified = (ArticleClassified)(await StreamAsync(known))[3].Data;
+        Assert.Equal(["JP", "EU"], classified.Previous.Countries);
+    }
+
+    [Fact]
+    public async Task Writing_new_streams_notifies_the_daemon_from_the_writing_transaction_as_Marten_does()
+    {
+        await using var listener = new NpgsqlConnection(Testing.PostgresSchema.ConnectionString);
+        await listener.OpenAsync();
+        await using var writer = new NpgsqlConnection(Testing.PostgresSchema.ConnectionString);
+        await writer.OpenAsync();
+        // Other test classes append in other schemas of the same database: only the writer's own notification counts.
+        var notified = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Notification += (_, e) => { if (e.PID == writer.ProcessID) notified.TrySetResult(e.Channel); };
+        await using (var listen = new NpgsqlCommand($"listen {NewArticleStreams.EventsAppendedChannel}", listener)) await listen.ExecuteNonQueryAsync();
+
+        var id = NewId();
+        var events = ArticleRecording.Decide(null, Articles.Classified(id));
+        var snapshot = ArticleDetails.Create((ArticleFetched)events[0]);
+        snapshot.Apply((ArticleClassified)events[1]);
+        await using (var session = store.Store.LightweightSession())
+        {
+            var streams = new NewArticleStreams(store.Store, session.TenantId);
+            streams.Add(id, events.Select(e => (e, (string?)null)).ToList(), snapshot);
+            await using var transaction = await writer.BeginTransactionAsync();
+            await streams.WriteAsync(writer, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!notified.Task.IsCompleted) await listener.WaitAsync(timeout.Token);
+        Assert.Equal(NewArticleStreams.EventsAppendedChannel, await notified.Task);
+        Assert.Equal(2, (await StreamAsync(id)).Count);
+    }
+}
