@@ -64,8 +64,9 @@ await using var listener = await AlertListener.StartAsync(broker.AmqpUri);
 services["FeedPoller"] = ServiceProcess.Start("FeedPoller", environment);
 await services["FeedPoller"].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
 
-var postgresRoot = await ProcessCpu.PostgresRootAsync(PostgresSchema.ConnectionString);
-var rabbitRoot = await ProcessCpu.RabbitMqRootAsync(broker.Management);
+// The postmaster (its backends are its children) and the RabbitMQ node, by the ports they listen on.
+var postgresRoot = ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresSchema.ConnectionString).Port);
+var rabbitRoot = ProcessCpu.ListeningOn(broker.AmqpUri.Port);
 var memory = services.ToDictionary(s => s.Key, _ => new List<double>());
 using var sampling = new CancellationTokenSource();
 var sampler = Task.Run(async () =>

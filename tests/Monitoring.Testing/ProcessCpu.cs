@@ -1,15 +1,12 @@
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Npgsql;
 
 namespace Monitoring.Testing;
 
 /// <summary>
-/// CPU time used so far (user + system, seconds) from /proc: of one process, of a process with all its descendants,
-/// and of the servers the tests and benchmarks use — found by asking them (PostgreSQL's postmaster is the parent of
-/// its checkpointer; RabbitMQ's management API names the node's OS pid), so another engineer's servers on the same
-/// machine are not counted. Processes that exited in between are not counted (short-lived database connections).
+/// CPU time used so far (user + system, seconds) from /proc: of one process, or of a process with all its descendants.
+/// The servers the load runs talk to are found by the port they listen on (<see cref="ListeningOn"/>), so another
+/// engineer's servers on the same machine are not counted. Processes that exited in between are not counted
+/// (short-lived database connections).
 /// </summary>
 public static class ProcessCpu
 {
@@ -78,24 +75,6 @@ public static class ProcessCpu
             }
         }
         return total;
-    }
-
-    /// <summary>The postmaster of the server <paramref name="connectionString"/> reaches (it must be on this machine).</summary>
-    public static async Task<int?> PostgresRootAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select pid from pg_stat_activity where backend_type = 'checkpointer'", connection);
-        return await command.ExecuteScalarAsync() is int checkpointer ? Read(checkpointer)?.Parent : null;
-    }
-
-    /// <summary>The Erlang VM of the RabbitMQ node behind the management API (on this machine).</summary>
-    public static async Task<int?> RabbitMqRootAsync(HttpClient management)
-    {
-        var nodes = await management.GetFromJsonAsync<JsonElement>("api/nodes");
-        foreach (var node in nodes.EnumerateArray())
-            if (node.TryGetProperty("os_pid", out var pid) && int.TryParse(pid.GetString(), out var value)) return value;
-        return null;
     }
 
     private static (int Parent, double Seconds)? Read(int pid)
