@@ -24,13 +24,7 @@ public sealed record AlertView(
         IQuerySession session, IReadOnlyList<(CountryAlert Alert, CountryAlertVersion Version)> alerts, CancellationToken ct)
     {
         if (alerts.Count == 0) return [];
-        var articleIds = alerts.Select(a => a.Alert.ArticleId).Distinct().ToArray();
-        var memberships = await session.LoadManyAsync<ArticleStory>(ct, articleIds);
-        var storyIds = memberships.Select(m => m.StoryId).Distinct().ToArray();
-        var shown = storyIds.Length == 0
-            ? []
-            : (await session.Query<Story>().Where(s => storyIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
-        var stories = memberships.Where(m => shown.Contains(m.StoryId)).ToDictionary(m => m.Id, m => m.StoryId);
+        var stories = await StoryLinks.StoriesOfAsync(session, alerts.Select(a => a.Alert.ArticleId), inStoryViewOnly: true, ct);
         return alerts.Select(a => From(a.Alert, a.Version, stories.GetValueOrDefault(a.Alert.ArticleId))).ToList();
     }
 }

@@ -125,8 +125,26 @@ public sealed class StoryLinks(IServiceProvider services)
     {
         if (items.Count == 0) return items;
         await using var session = services.GetRequiredService<IDocumentStore>().QuerySession();
-        var ids = items.Select(i => i.ArticleId).Distinct().ToArray();
-        var stories = (await session.LoadManyAsync<ArticleStory>(ct, ids)).ToDictionary(a => a.Id, a => a.StoryId);
+        var stories = await StoriesOfAsync(session, items.Select(i => i.ArticleId), inStoryViewOnly: false, ct);
         return items.Select(i => stories.TryGetValue(i.ArticleId, out var story) ? i with { StoryId = story } : i).ToList();
+    }
+
+    /// <summary>
+    /// Each article's current story (article id → story id), from the assigner's memberships. With
+    /// <paramref name="inStoryViewOnly"/>, only stories the story projection has already written, so that every id returned
+    /// opens at <c>/api/stories/{id}</c> (the assigner writes memberships before the projection catches up).
+    /// </summary>
+    public static async Task<Dictionary<string, string>> StoriesOfAsync(IQuerySession session, IEnumerable<string> articleIds,
+        bool inStoryViewOnly, CancellationToken ct)
+    {
+        var ids = articleIds.Distinct().ToArray();
+        if (ids.Length == 0) return [];
+        var memberships = await session.LoadManyAsync<ArticleStory>(ct, ids);
+        if (!inStoryViewOnly) return memberships.ToDictionary(m => m.Id, m => m.StoryId);
+        var storyIds = memberships.Select(m => m.StoryId).Distinct().ToArray();
+        var shown = storyIds.Length == 0
+            ? []
+            : (await session.Query<Story>().Where(s => storyIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        return memberships.Where(m => shown.Contains(m.StoryId)).ToDictionary(m => m.Id, m => m.StoryId);
     }
 }
