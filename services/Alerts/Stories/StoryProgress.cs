@@ -59,7 +59,7 @@ public sealed class StoryProgress(IServiceProvider services, NpgsqlDataSource da
     public async Task<long> SafePositionAsync(long highWaterMark, CancellationToken ct)
     {
         var assigned = await AssignedAsync(ct);
-        return Math.Min(highWaterMark, Math.Max(assigned, Release(assigned, highWaterMark)));
+        return Math.Min(highWaterMark, Release(assigned, highWaterMark));
     }
 
     /// <summary>Waits until the assigner passed <paramref name="position"/>; false when the wait ran out before that.</summary>
@@ -75,7 +75,10 @@ public sealed class StoryProgress(IServiceProvider services, NpgsqlDataSource da
         }
     }
 
-    /// <summary>Notes <paramref name="target"/> as waiting (from now, if new) and returns how far the wait let readers go.</summary>
+    /// <summary>
+    /// Notes <paramref name="target"/> as waiting (from now, if new) and returns how far readers may go: the assigner's
+    /// position, or further where the wait ran out.
+    /// </summary>
     private long Release(long assigned, long target)
     {
         lock (_gate)
@@ -84,7 +87,6 @@ public sealed class StoryProgress(IServiceProvider services, NpgsqlDataSource da
             if (assigned >= target)
             {
                 _waiting.Clear();
-                _lastNoted = Math.Max(_lastNoted, target);
                 _warned = false;
                 return assigned;
             }
