@@ -158,6 +158,12 @@ Console.WriteLine($"\n== memory (MB resident): peak {string.Join(", ", peaks.Sel
                   $"median while running {string.Join(", ", steady.Select(p => $"{p.Key} {p.Value:0}"))}");
 report["peakRssMb"] = peaks;
 report["medianRssMb"] = steady;
+// MONITORING_LOADTEST_LOGS=DIR keeps each service's output (its last 50,000 lines) for a look at where time went.
+if (Environment.GetEnvironmentVariable("MONITORING_LOADTEST_LOGS") is { Length: > 0 } logs)
+{
+    Directory.CreateDirectory(logs);
+    foreach (var (name, service) in services) await File.WriteAllLinesAsync(Path.Combine(logs, name + ".log"), service.Output);
+}
 foreach (var service in services.Values) await service.DisposeAsync();
 Directory.Delete(folder, recursive: true);
 

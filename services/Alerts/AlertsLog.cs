@@ -33,9 +33,15 @@ internal static partial class AlertsLog
     public static partial void StoryAssignerFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "Stories: events {From}..{To} ({Events} read) assigned, {Recorded} story events, {Milliseconds:0.0} ms " +
-                                                                  "(read and fingerprinted in {ReadMilliseconds:0.0} ms, assigned in {AssignMilliseconds:0.0}, written in {WriteMilliseconds:0.0})")]
+                                                                  "(read and fingerprinted in {ReadMilliseconds:0.0} ms, assigned in {AssignMilliseconds:0.0}, written in {WriteMilliseconds:0.0}); " +
+                                                                  "the newest event was recorded {NewestAgeMilliseconds:0} ms before it was read")]
     public static partial void StoryPageAssigned(ILogger logger, long from, long to, int events, int recorded, double milliseconds,
-        double readMilliseconds, double assignMilliseconds, double writeMilliseconds);
+        double readMilliseconds, double assignMilliseconds, double writeMilliseconds, double newestAgeMilliseconds);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Debug, Message = "Exchange: events {From}..{To} (read ahead to {ReadUpTo}), {Alerts} alerts recorded {OldestMilliseconds:0} to {NewestMilliseconds:0} ms before they were confirmed; " +
+                                                                  "waited {StoryWaitMilliseconds:0.0} ms for stories, named them in {LinksMilliseconds:0.0}, published in {PublishMilliseconds:0.0}")]
+    public static partial void ExchangePageForwarded(ILogger logger, long from, long to, long readUpTo, int alerts, double oldestMilliseconds, double newestMilliseconds,
+        double storyWaitMilliseconds, double linksMilliseconds, double publishMilliseconds);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Story assigner loaded at position {Position}: {OpenStories} open stories, {Cells} baseline cells")]
     public static partial void StoryAssignerLoaded(ILogger logger, long position, int openStories, int cells);

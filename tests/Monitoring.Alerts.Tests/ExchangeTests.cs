@@ -43,6 +43,28 @@ public sealed class ExchangeTests(AlertStoreFixture store) : IClassFixture<Alert
     }
 
     [Fact]
+    public async Task A_steady_stream_reaches_the_exchange_once_per_alert_and_in_store_order()
+    {
+        // Articles recorded one at a time arrive at the forwarder in many small pages, and a page reads ahead of itself:
+        // each alert must still be published once (no page publishes what an earlier one read ahead) and in order.
+        await using var queue = await AmqpTestQueue.BindAsync(store.Broker.AmqpUri, "UY.#");
+        var ids = Enumerable.Range(0, 40).Select(_ => NewId()).ToList();
+        foreach (var id in ids)
+        {
+            await store.RecordAsync(Articles.Classified(id, primary: ["UY"], topics: [Topics.Cyber], severity: Severity.Medium));
+            await Task.Delay(20);
+        }
+
+        await queue.WaitForAsync(m => m.Count >= ids.Count, Timeout);
+        await store.WaitForProjectionsAsync();
+        await Task.Delay(500);
+        var messages = await queue.DrainAsync();
+        Assert.Equal(ids, messages.Select(m => m.Json.GetProperty("articleId").GetString()));
+        var positions = messages.Select(m => m.Json.GetProperty("position").GetInt64()).ToList();
+        Assert.Equal(positions.Order(), positions);
+    }
+
+    [Fact]
     public async Task Replaying_a_time_range_publishes_its_alerts_again_marked_as_replay_with_ids_of_their_own()
     {
         var since = DateTimeOffset.UtcNow;

@@ -60,7 +60,7 @@ public sealed class StoryAssigner(
         {
             var (recorded, assigned, written) = await AssignAsync(page, ct);
             AlertsLog.StoryPageAssigned(logger, from, page.ReadUpTo, page.Events, recorded, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                page.Read.TotalMilliseconds, assigned.TotalMilliseconds, written.TotalMilliseconds);
+                page.Read.TotalMilliseconds, assigned.TotalMilliseconds, written.TotalMilliseconds, page.NewestAge.TotalMilliseconds);
         }
         catch
         {
@@ -74,7 +74,7 @@ public sealed class StoryAssigner(
     /// A page of article events, up to <see cref="ReadUpTo"/>: its classifications with their fingerprints, and the
     /// articles whose streams start on it (so have no story to look up yet).
     /// </summary>
-    private sealed record StoryPage(long ReadUpTo, int Events, StoryInput[] Inputs, HashSet<string> NewArticles, TimeSpan Read);
+    private sealed record StoryPage(long ReadUpTo, int Events, StoryInput[] Inputs, HashSet<string> NewArticles, TimeSpan Read, TimeSpan NewestAge);
 
     private async Task<StoryPage?> ReadPageAsync(long from, CancellationToken ct)
     {
@@ -93,6 +93,7 @@ public sealed class StoryAssigner(
                 .ToListAsync(ct);
         }
         var readUpTo = events.Count == PageSize ? events[^1].Sequence : safe;
+        var newestAge = events.Count == 0 ? TimeSpan.Zero : DateTimeOffset.UtcNow - events.Max(e => e.Timestamp);
 
         var classifications = new List<(long Position, IArticleClassification Event, string? Text)>();
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -124,7 +125,7 @@ public sealed class StoryAssigner(
                 : null;
             inputs[i] = new StoryInput(position, classification, fingerprint);
         });
-        return new StoryPage(readUpTo, events.Count, inputs, newArticles, Stopwatch.GetElapsedTime(started));
+        return new StoryPage(readUpTo, events.Count, inputs, newArticles, Stopwatch.GetElapsedTime(started), newestAge);
     }
 
     /// <summary>Decides the page's story events and writes them with the engine's memory and the checkpoint, in one transaction.</summary>
