@@ -24,6 +24,7 @@ public static class StoriesModule
             .Duplicate(s => s.LastUpdated)
             .Duplicate(s => s.LastSurgeAt!);
         options.Schema.For<StoryMemory>().Duplicate(s => s.LastSeen);
+        options.Schema.For<StoryMember>().Duplicate(m => m.StoryId);
         options.Schema.For<ArticleStory>();
         options.Schema.For<StoryBaselineCell>();
         options.Schema.For<StoryAssignerCheckpoint>().UseNumericRevisions(true);

@@ -34,6 +34,8 @@ public sealed class StoryAssigner(
 
     private StoryEngine? _engine;
     private StoryAssignerCheckpoint? _checkpoint;
+    // Stories the engine holds that are still stored with their members inline (written before members had documents).
+    private readonly HashSet<string> _inline = new(StringComparer.Ordinal);
 
     private TimeSpan Interval => TimeSpan.FromMilliseconds(configuration.GetValue("MONITORING_STORY_POLL_MS", 100));
 
@@ -47,6 +49,9 @@ public sealed class StoryAssigner(
         _engine = null;
         AlertsLog.StoryAssignerFailed(logger, exception);
     }
+
+    /// <summary>Drops the memory: the next page starts from what the store holds, as after a restart.</summary>
+    public void Forget() => _engine = null;
 
     /// <summary>Assigns one page of article events, if any are waiting; returns how many events it read.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -161,7 +166,11 @@ public sealed class StoryAssigner(
             if (streamEvents[0] is StoryStarted) session.Events.StartStream<Story>(stream.Key, streamEvents);
             else session.Events.Append(stream.Key, streamEvents);
         }
-        QueueUpsert(session, changes.Stories, s => s.Id, s => s.LastSeen);
+        // Stories without their members; the members that changed (all of them for a story still stored the old way).
+        QueueUpsert(session, changes.Stories.Select(s => s.WithoutMembers()).ToList(), s => s.Id, lastSeen: s => s.LastSeen);
+        var members = changes.Members.Concat(changes.Stories.Where(s => _inline.Contains(s.Id)).SelectMany(s => s.Members))
+            .DistinctBy(m => m.Id).ToList();
+        QueueUpsert(session, members, m => m.Id, storyId: m => m.StoryId);
         QueueUpsert(session, changes.Articles, a => a.Id);
         QueueUpsert(session, changes.Cells, c => c.Id);
         if (_checkpoint is null)
@@ -176,6 +185,7 @@ public sealed class StoryAssigner(
             session.UpdateRevision(_checkpoint, _checkpoint.Version + 1);
         }
         await session.SaveChangesAsync(ct);
+        foreach (var story in changes.Stories) _inline.Remove(story.Id);
 
         Assigned.Add(page.Inputs.Length);
         foreach (var type in decisions.GroupBy(d => d.Event.GetType().Name))
@@ -187,9 +197,11 @@ public sealed class StoryAssigner(
     /// Queues one upsert of all the documents, in the session's transaction, as Marten would write them one by one
     /// (same table, JSON and type name; version and time from the table's defaults): a page changes hundreds of
     /// memberships and stories, and one statement for them all costs far less than hundreds. <paramref name="lastSeen"/>
-    /// fills the duplicated <c>last_seen</c> column of <see cref="StoryMemory"/>.
+    /// fills the duplicated <c>last_seen</c> column of <see cref="StoryMemory"/>, <paramref name="storyId"/> the
+    /// duplicated <c>story_id</c> of <see cref="StoryMember"/>.
     /// </summary>
-    private void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> id, Func<T, DateTimeOffset>? lastSeen = null)
+    private void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> id,
+        Func<T, DateTimeOffset>? lastSeen = null, Func<T, string>? storyId = null)
     {
         if (documents.Count == 0) return;
         var table = store.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
@@ -204,7 +216,14 @@ public sealed class StoryAssigner(
             if (seen is not null) seen[i] = lastSeen!(documents[i]).ToUniversalTime();
         }
         const string update = "data = excluded.data, mt_version = excluded.mt_version, mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified";
-        if (seen is null)
+        if (storyId is not null)
+        {
+            session.QueueSqlCommand(
+                $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified, story_id) select d.id, d.data, ?, transaction_timestamp(), d.story_id " +
+                $"from unnest(?::varchar[], ?::jsonb[], ?::varchar[]) as d(id, data, story_id) on conflict (id) do update set {update}, story_id = excluded.story_id",
+                typeof(T).FullName!, ids, data, documents.Select(storyId).ToArray());
+        }
+        else if (seen is null)
         {
             session.QueueSqlCommand(
                 $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified) select d.id, d.data, ?, transaction_timestamp() " +
@@ -229,7 +248,36 @@ public sealed class StoryAssigner(
         var articles = await query.LoadManyAsync<ArticleStory>(ct, unknown);
         engine.Preload(articles, []);
         var missing = engine.MissingStories().ToArray();
-        if (missing.Length > 0) engine.Preload([], await query.LoadManyAsync<StoryMemory>(ct, missing));
+        if (missing.Length > 0) engine.Preload([], await WithMembersAsync(query, await query.LoadManyAsync<StoryMemory>(ct, missing), ct));
+    }
+
+    /// <summary>
+    /// Stories as read from their documents, with their members (documents of their own, in their order). A story still
+    /// stored with its members inline is taken as it is, and noted so that its next write stores every member.
+    /// </summary>
+    private async Task<IReadOnlyList<StoryMemory>> WithMembersAsync(IQuerySession query, IReadOnlyList<StoryMemory> stories, CancellationToken ct)
+    {
+        var stored = new Dictionary<string, StoryMemory>(StringComparer.Ordinal);
+        foreach (var story in stories)
+        {
+            if (story.Members.Count == 0)
+            {
+                stored[story.Id] = story;
+                continue;
+            }
+            _inline.Add(story.Id);
+            for (var i = 0; i < story.Members.Count; i++)
+            {
+                var member = story.Members[i];
+                member.JoinStory(story.Id);
+                member.Order = i + 1;
+            }
+        }
+        if (stored.Count == 0) return stories;
+        var ids = stored.Keys.ToArray();
+        var members = await query.Query<StoryMember>().Where(m => ids.Contains(m.StoryId)).ToListAsync(ct);
+        foreach (var story in members.GroupBy(m => m.StoryId)) stored[story.Key].Members.AddRange(story.OrderBy(m => m.Order));
+        return stories;
     }
 
     /// <summary>Each article's latest text recorded at or before <paramref name="position"/>.</summary>
@@ -257,7 +305,8 @@ public sealed class StoryAssigner(
         _checkpoint = await query.LoadAsync<StoryAssignerCheckpoint>(StoryAssignerCheckpoint.DocumentId, ct);
         var clock = _checkpoint?.Clock ?? DateTimeOffset.MinValue;
         var horizon = clock == DateTimeOffset.MinValue ? clock : clock - options.Window;
-        var open = await query.Query<StoryMemory>().Where(s => s.LastSeen >= horizon).ToListAsync(ct);
+        _inline.Clear();
+        var open = await WithMembersAsync(query, await query.Query<StoryMemory>().Where(s => s.LastSeen >= horizon).ToListAsync(ct), ct);
         var cells = await query.Query<StoryBaselineCell>().ToListAsync(ct);
         _engine = new StoryEngine(options, clock, open, cells);
         AlertsLog.StoryAssignerLoaded(logger, _checkpoint?.Position ?? 0, open.Count, cells.Count);

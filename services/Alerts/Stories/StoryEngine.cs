@@ -14,7 +14,8 @@ public sealed record StoryDecision(string StoryId, IStoryEvent Event);
 
 /// <summary>The memory documents the decisions of a page changed, to be written with them.</summary>
 public sealed record StoryMemoryChanges(
-    IReadOnlyList<StoryMemory> Stories, IReadOnlyList<ArticleStory> Articles, IReadOnlyList<StoryBaselineCell> Cells, DateTimeOffset Clock);
+    IReadOnlyList<StoryMemory> Stories, IReadOnlyList<StoryMember> Members, IReadOnlyList<ArticleStory> Articles,
+    IReadOnlyList<StoryBaselineCell> Cells, DateTimeOffset Clock);
 
 /// <summary>
 /// Assigns classified articles to stories, one at a time in event-store order, and decides breaking. Deterministic:
@@ -53,6 +54,7 @@ public sealed class StoryEngine
     private readonly Dictionary<string, StoryMemory> _changedStories = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ArticleStory> _changedArticles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoryBaselineCell> _changedCells = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoryMember> _changedMembers = new(StringComparer.Ordinal);
 
     public StoryEngine(StoryOptions options, DateTimeOffset clock, IEnumerable<StoryMemory> openStories, IEnumerable<StoryBaselineCell> cells)
     {
@@ -108,8 +110,10 @@ public sealed class StoryEngine
     public StoryMemoryChanges TakeChanges()
     {
         foreach (var story in _changedStories.Values) story.CountedHours.Sort(StringComparer.Ordinal);
-        var changes = new StoryMemoryChanges(_changedStories.Values.ToList(), _changedArticles.Values.ToList(), _changedCells.Values.ToList(), Clock);
+        var changes = new StoryMemoryChanges(_changedStories.Values.ToList(), _changedMembers.Values.ToList(), _changedArticles.Values.ToList(),
+            _changedCells.Values.ToList(), Clock);
         _changedStories.Clear();
+        _changedMembers.Clear();
         _changedArticles.Clear();
         _changedCells.Clear();
         _closed.Clear();
@@ -147,6 +151,7 @@ public sealed class StoryEngine
         member.Active = false;
         if (member.Fingerprint is not null && _open.ContainsKey(story.Id)) Unindex(story, member);
         member.Fingerprint = null;
+        MemberChanged(member);
         MarkArticle(member.ArticleId, story.Id, active: false);
         Changed(story, rebuild: true);
         return [new StoryDecision(story.Id, new ArticleLeftStory(story.Id, member.ArticleId, position, Summarise(story), previous))];
@@ -183,6 +188,7 @@ public sealed class StoryEngine
             if (input.Fingerprint is { } fingerprint) member.Fingerprint = fingerprint;
             if (open) Index(story, member, KeysOf(member), _index.FactsOf(member));
         }
+        MemberChanged(member);
         Changed(story, rebuild: true);
         if (unchanged) return [];
         return [new StoryDecision(story.Id, new ArticleRevisedInStory(story.Id, member.ToArticle(), Summarise(story), previous))];
@@ -199,7 +205,7 @@ public sealed class StoryEngine
             ArticleId = e.ArticleId, Position = input.Position, Revision = e.Revision, Title = e.Title, Url = e.Url, Source = e.Source,
             Language = e.Language, PublishedAt = e.PublishedAt, DetectedAt = e.DetectedAt, Countries = alert.Countries.ToList(),
             Mentioned = e.Countries.Select(c => c.Code).ToList(), Topics = alert.Topics.ToList(), Severity = e.Severity,
-            Fingerprint = fingerprint,
+            Fingerprint = fingerprint, Order = input.Position,
         };
         var keys = KeysOf(member);
         var facts = _index.FactsOf(member);
@@ -212,6 +218,7 @@ public sealed class StoryEngine
             var tally = Tally(story);
             var previous = Summarise(story).Alert;
             match.Matched.Degree++;
+            MemberChanged(match.Matched);
             tally.Consider(match.Matched);
             if (former is { } old && old.Story == story)
             {
@@ -430,6 +437,8 @@ public sealed class StoryEngine
     /// <summary>Adds a new member's time and source to its story and keeps the compared members to the first and latest few.</summary>
     private void Grow(StoryMemory story, StoryMember member, MemberKeys keys, StoryIndex.Facts facts)
     {
+        member.JoinStory(story.Id);
+        MemberChanged(member);
         MarkArticle(member.ArticleId, story.Id, active: true);
         _storyOf[member.ArticleId] = story;
         if (member.DetectedAt > story.LastSeen)
@@ -449,6 +458,7 @@ public sealed class StoryEngine
             if (k++ < FirstMembersKept || active.Fingerprint is null) continue;
             Unindex(story, active);
             active.Fingerprint = null;
+            MemberChanged(active);
         }
         Changed(story, rebuild: false);
     }
@@ -655,6 +665,9 @@ public sealed class StoryEngine
         public Dictionary<int, int> Anchors { get; } = [];
         public List<StoryIndex.Entry> Entries { get; } = [];
     }
+
+    /// <summary>Records that a member changed (its document is written with the page).</summary>
+    private void MemberChanged(StoryMember member) => _changedMembers[member.Id] = member;
 
     private void MarkArticle(string articleId, string storyId, bool active) =>
         _changedArticles[articleId] = _articles[articleId] = new ArticleStory { Id = articleId, StoryId = storyId, Active = active };

@@ -8,6 +8,12 @@ namespace Monitoring.Alerts.Stories;
 // baselines, same decisions. These documents are internal; the public read model is Story (projected from events).
 
 /// <summary>A story as the assigner knows it: every member, the fingerprints of the members it compares against, its sources.</summary>
+/// <remarks>
+/// Stored without its members: each member is a document of its own (<see cref="StoryMember"/>, by article id, with its
+/// story id), written only when it changes. A story of a thousand articles used to be rewritten whole (100 KB and more of
+/// JSON) on every page that touched it; now a page writes the story's few fields and the members it changed. Documents
+/// written before this kept their members inline; they are read as they are and written the new way on their next change.
+/// </remarks>
 public sealed class StoryMemory
 {
     public string Id { get; set; } = "";
@@ -27,13 +33,40 @@ public sealed class StoryMemory
     public List<string> CountedHours { get; set; } = [];
     public DateTimeOffset? BreakingAt { get; set; }
     public DateTimeOffset? LastSurgeAt { get; set; }
+
+    /// <summary>The document as stored: everything but the members.</summary>
+    public StoryMemory WithoutMembers() => new()
+    {
+        Id = Id, Sequence = Sequence, FirstSeen = FirstSeen, LastSeen = LastSeen, Sources = Sources, CountedHours = CountedHours,
+        BreakingAt = BreakingAt, LastSurgeAt = LastSurgeAt,
+    };
 }
 
 public sealed record SourceSeen(string Source, DateTimeOffset At);
 
+/// <summary>A member of a story, stored as a document of its own.</summary>
 public sealed class StoryMember
 {
+    /// <summary><c>{storyId}|{articleId}</c>: an article that moved to another story stays in the first, inactive.</summary>
+    public string Id { get; set; } = "";
+
     public string ArticleId { get; set; } = "";
+
+    /// <summary>The story it is a member of.</summary>
+    public string StoryId { get; set; } = "";
+
+    public static string IdFor(string storyId, string articleId) => storyId + "|" + articleId;
+
+    /// <summary>Places the member in <paramref name="storyId"/>.</summary>
+    public void JoinStory(string storyId)
+    {
+        StoryId = storyId;
+        Id = IdFor(storyId, ArticleId);
+    }
+
+    /// <summary>Its place in the story's member list (members are read back in this order): the position it joined at.</summary>
+    public long Order { get; set; }
+
     public long Position { get; set; }
     public int Revision { get; set; }
     public string Title { get; set; } = "";
