@@ -63,7 +63,7 @@ public static class DashboardEndpoints
                 return Results.BadRequest(new { error = $"ids must name 1 to {MaxStories} stories, comma-separated" });
             var stories = await session.LoadManyAsync<Story>(ct, wanted);
             var now = clock.GetUtcNow();
-            return Results.Ok(new { stories = stories.Select(story => StoriesEndpoints.View(story, options, now, articles: 0)) });
+            return Results.Ok(new { stories = stories.Select(story => StoriesEndpoints.View(story, [], options, now)) });
         });
 
         app.MapGet("/api/vocabulary", () => Results.Ok(new

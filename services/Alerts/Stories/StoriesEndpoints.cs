@@ -33,27 +33,45 @@ public static class StoriesEndpoints
             if (breaking == false) query = query.Where(s => s.LastSurgeAt == null || s.LastSurgeAt <= surgeAfter);
             var stories = await query.OrderByDescending(s => s.LastUpdated).Take(Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit)).ToListAsync(ct);
             var shown = Math.Clamp(articles ?? DefaultArticlesInList, 0, 1000);
-            return Results.Ok(new { stories = stories.Select(s => View(s, options, now, shown)) });
+            var newest = await NewestArticlesAsync(session, stories.Select(s => s.Id).ToList(), shown, ct);
+            return Results.Ok(new { stories = stories.Select(s => View(s, newest[s.Id], options, now)) });
         });
 
         app.MapGet("/api/stories/{id}", async (string id, IQuerySession session, StoryOptions options, TimeProvider clock, CancellationToken ct) =>
             await session.LoadAsync<Story>(id, ct) is { } story
-                ? Results.Ok(View(story, options, clock.GetUtcNow(), int.MaxValue))
+                ? Results.Ok(View(story, (await NewestArticlesAsync(session, [id], int.MaxValue, ct))[id], options, clock.GetUtcNow()))
                 : Results.NotFound(new { error = $"no story {id}" }));
         return app;
     }
 
+    /// <summary>Each story's newest <paramref name="articles"/> articles still in it, newest first, in one round trip.</summary>
+    public static async Task<Dictionary<string, IReadOnlyList<StoryArticleEntry>>> NewestArticlesAsync(IQuerySession session,
+        IReadOnlyList<string> storyIds, int articles, CancellationToken ct)
+    {
+        var newest = storyIds.Distinct().ToDictionary(id => id, _ => (IReadOnlyList<StoryArticleEntry>)[]);
+        if (articles <= 0 || newest.Count == 0) return newest;
+        var batch = session.CreateBatchQuery();
+        var reads = newest.Keys.Select(id =>
+        {
+            var query = batch.Query<StoryArticleEntry>().Where(e => e.StoryId == id && e.Active).OrderByDescending(e => e.JoinedPosition);
+            return (Id: id, Read: articles == int.MaxValue ? query.ToList() : query.Take(articles).ToList());
+        }).ToList();
+        await batch.Execute(ct);
+        foreach (var (id, read) in reads) newest[id] = await read;
+        return newest;
+    }
+
     /// <summary>
-    /// The story for the API: its newest <paramref name="articles"/> articles first; growth measured now over the breaking
-    /// window; <c>breaking</c> while its last surge is within the hold time.
+    /// The story for the API with <paramref name="articles"/> (its newest first, <see cref="NewestArticlesAsync"/>);
+    /// growth measured now over the breaking window; <c>breaking</c> while its last surge is within the hold time.
     /// </summary>
-    public static object View(Story story, StoryOptions options, DateTimeOffset now, int articles)
+    public static object View(Story story, IReadOnlyList<StoryArticleEntry> articles, StoryOptions options, DateTimeOffset now)
     {
         var window = options.BreakingWindow;
         var inWindow = story.SourceTimeline.Count(s => s.At > now - window && s.At <= now);
         return new
         {
-            story.Id, story.Title, Articles = story.Articles.Where(a => a.Active).Reverse().Take(articles).Select(a => new
+            story.Id, story.Title, Articles = articles.Select(a => new
             {
                 a.Article.ArticleId, a.Article.Title, a.Article.Url, a.Article.Source, a.Article.Language, a.Article.PublishedAt,
                 a.Article.DetectedAt, a.Article.Countries, a.Article.Topics, a.Article.Severity, a.Article.Revision, JoinedBy = a.Match,

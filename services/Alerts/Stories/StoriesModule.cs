@@ -19,10 +19,12 @@ public static class StoriesModule
 
     public static StoreOptions AddStoryModel(this StoreOptions options)
     {
-        options.Projections.Add<StoryProjection>(ProjectionLifecycle.Async);
+        options.Projections.Add(new StoryProjection(), ProjectionLifecycle.Async);
         options.Schema.For<Story>()
             .Duplicate(s => s.LastUpdated)
             .Duplicate(s => s.LastSurgeAt!);
+        // StoryArticleEntry's columns and index: StoryArticleEntry.ConfigureMarten.
+        options.Schema.For<StoryArticleEntry>();
         options.Schema.For<StoryMemory>().Duplicate(s => s.LastSeen);
         options.Schema.For<StoryMember>().Duplicate(m => m.StoryId);
         options.Schema.For<ArticleStory>();

@@ -1,13 +1,16 @@
 using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
 using Marten.Events.Projections;
+using Marten.Schema;
 using Monitoring.Contracts;
 
 namespace Monitoring.Alerts.Stories;
 
 /// <summary>
-/// A story as the API shows it: the same real-world event across sources and languages, with its articles (in the
-/// order they joined, each with why it joined) and its source timeline. Projected from the story events on the
-/// async daemon, so <c>projections rebuild</c> rebuilds it.
+/// A story as the API shows it: the same real-world event across sources and languages, and its source timeline; its
+/// articles are <see cref="StoryArticleEntry"/> documents of their own. Projected from the story events on the async
+/// daemon, so <c>projections rebuild</c> rebuilds both.
 /// </summary>
 public sealed class Story
 {
@@ -19,7 +22,6 @@ public sealed class Story
     public int SeverityLevel { get; set; }
     public List<string> Sources { get; set; } = [];
     public List<string> Languages { get; set; } = [];
-    public List<StoryEntry> Articles { get; set; } = [];
     public int ArticleCount { get; set; }
 
     /// <summary>Each source with the time of its first article here: growth is measured on it.</summary>
@@ -36,51 +38,132 @@ public sealed class Story
     public long Position { get; set; }
 }
 
-/// <summary>An article of a story: what it said when it last changed, how it joined, whether it is still in.</summary>
-public sealed record StoryEntry(StoryArticle Article, StoryMatch? Match, bool Active);
+/// <summary>
+/// An article of a story: what it said when it last changed, how it joined, whether it is still in. Listed in
+/// the order they joined (<see cref="JoinedPosition"/>).
+/// </summary>
+public sealed class StoryArticleEntry
+{
+    /// <summary><c>{storyId}|{articleId}</c>.</summary>
+    public string Id { get; set; } = "";
+    public string StoryId { get; set; } = "";
+    /// <summary>Position of the event it (last) joined by.</summary>
+    public long JoinedPosition { get; set; }
+    public StoryArticle Article { get; set; } = null!;
+    public StoryMatch? Match { get; set; }
+    public bool Active { get; set; }
 
-public sealed class StoryProjection : MultiStreamProjection<Story, string>
+    public static string IdFor(string storyId, string articleId) => storyId + "|" + articleId;
+
+    /// <summary>Marten calls this when it maps the document: a story's articles are read by story, newest first.</summary>
+    public static void ConfigureMarten(DocumentMapping mapping)
+    {
+        var entries = (DocumentMapping<StoryArticleEntry>)mapping;
+        entries.Duplicate(e => e.StoryId);
+        entries.Duplicate(e => e.JoinedPosition);
+        entries.Duplicate(e => e.Active);
+        foreach (var index in mapping.Indexes.OfType<DocumentIndex>().ToList()) mapping.Indexes.Remove(index);
+        entries.AddIndex("story_id", "joined_position");
+    }
+}
+
+/// <summary>
+/// Keeps <see cref="Story"/> and its <see cref="StoryArticleEntry"/> documents from the story events, set by page: each
+/// page loads the stories it touches and the entries its revisions and departures change, applies its events in order
+/// in memory, and writes each changed document once.
+/// </summary>
+/// <remarks>
+/// The articles used to be a list inside the story document: a story of a thousand articles was loaded and rewritten
+/// whole (100 KB and more of JSON) on every page that touched it, which made this projection about half of PostgreSQL's
+/// work under a steady stream. Now a page writes the story's summary and one small document per article that changed.
+/// </remarks>
+public sealed class StoryProjection : ProjectionBase, IProjection
 {
     public StoryProjection()
     {
         Name = "stories";
-        Identity<StoryStarted>(e => e.StoryId);
-        Identity<ArticleJoinedStory>(e => e.StoryId);
-        Identity<ArticleRevisedInStory>(e => e.StoryId);
-        Identity<ArticleLeftStory>(e => e.StoryId);
-        Identity<StoryBreaking>(e => e.StoryId);
-        // With Evolve overridden, Marten cannot tell which events the projection reads: without this list the daemon
-        // would load (and deserialise) every event of the store for it, article texts included.
+        // Marten cannot tell which events a hand-written projection reads: without this list the daemon would load (and
+        // deserialise) every event of the store for it, article texts included.
         IncludeType<StoryStarted>();
         IncludeType<ArticleJoinedStory>();
         IncludeType<ArticleRevisedInStory>();
         IncludeType<ArticleLeftStory>();
         IncludeType<StoryBreaking>();
+        RegisterPublishedType(typeof(Story));
+        RegisterPublishedType(typeof(StoryArticleEntry));
+        Options.DeleteViewTypeOnTeardown<Story>();
+        Options.DeleteViewTypeOnTeardown<StoryArticleEntry>();
     }
 
-    public override Story? Evolve(Story? story, string id, IEvent e)
+    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        if (e.Data is not IStoryEvent storyEvent) return story;
-        story ??= new Story { Id = id };
-        switch (storyEvent)
+        var storyEvents = events.Where(e => e.Data is IStoryEvent).ToList();
+        if (storyEvents.Count == 0) return;
+        var storyIds = storyEvents.Select(e => ((IStoryEvent)e.Data).StoryId).Distinct().ToArray();
+        var stories = (await operations.LoadManyAsync<Story>(cancellation, storyIds)).ToDictionary(s => s.Id);
+        var changedIds = storyEvents
+            .Select(e => e.Data switch
+            {
+                ArticleRevisedInStory revised => StoryArticleEntry.IdFor(revised.StoryId, revised.ArticleId),
+                ArticleLeftStory left => StoryArticleEntry.IdFor(left.StoryId, left.ArticleId),
+                _ => null,
+            })
+            .OfType<string>().Distinct().ToArray();
+        var entries = changedIds.Length == 0
+            ? new Dictionary<string, StoryArticleEntry>()
+            : (await operations.LoadManyAsync<StoryArticleEntry>(cancellation, changedIds)).ToDictionary(x => x.Id);
+
+        var changedStories = new Dictionary<string, Story>();
+        var changedEntries = new Dictionary<string, StoryArticleEntry>();
+        foreach (var e in storyEvents)
+        {
+            var storyEvent = (IStoryEvent)e.Data;
+            if (!stories.TryGetValue(storyEvent.StoryId, out var story)) stories[storyEvent.StoryId] = story = new Story { Id = storyEvent.StoryId };
+            changedStories[story.Id] = story;
+            if (Entry(entries, e) is { } entry)
+            {
+                entries[entry.Id] = entry;
+                changedEntries[entry.Id] = entry;
+            }
+            Evolve(story, e);
+        }
+        foreach (var story in changedStories.Values) operations.Store(story);
+        foreach (var entry in changedEntries.Values) operations.Store(entry);
+    }
+
+    /// <summary>The article entry event <paramref name="e"/> adds or changes, if any.</summary>
+    public static StoryArticleEntry? Entry(IReadOnlyDictionary<string, StoryArticleEntry> entries, IEvent e)
+    {
+        switch (e.Data)
         {
             case StoryStarted started:
-                story.Articles.Add(new StoryEntry(started.Article, null, true));
-                break;
+                return new StoryArticleEntry
+                {
+                    Id = StoryArticleEntry.IdFor(started.StoryId, started.ArticleId), StoryId = started.StoryId, JoinedPosition = e.Sequence,
+                    Article = started.Article, Active = true,
+                };
             case ArticleJoinedStory joined:
-                story.Articles.RemoveAll(a => a.Article.ArticleId == joined.ArticleId);
-                story.Articles.Add(new StoryEntry(joined.Article, joined.Match, true));
-                break;
-            case ArticleRevisedInStory revised:
-                Replace(story, revised.ArticleId, entry => entry with { Article = revised.Article });
-                break;
-            case ArticleLeftStory left:
-                Replace(story, left.ArticleId, entry => entry with { Active = false });
-                break;
-            case StoryBreaking breaking:
-                story.BreakingReason = breaking.Reason;
-                break;
+                return new StoryArticleEntry
+                {
+                    Id = StoryArticleEntry.IdFor(joined.StoryId, joined.ArticleId), StoryId = joined.StoryId, JoinedPosition = e.Sequence,
+                    Article = joined.Article, Match = joined.Match, Active = true,
+                };
+            case ArticleRevisedInStory revised when entries.GetValueOrDefault(StoryArticleEntry.IdFor(revised.StoryId, revised.ArticleId)) is { } entry:
+                entry.Article = revised.Article;
+                return entry;
+            case ArticleLeftStory left when entries.GetValueOrDefault(StoryArticleEntry.IdFor(left.StoryId, left.ArticleId)) is { } entry:
+                entry.Active = false;
+                return entry;
+            default:
+                return null;
         }
+    }
+
+    /// <summary>The story's summary after event <paramref name="e"/>.</summary>
+    public static void Evolve(Story story, IEvent e)
+    {
+        if (e.Data is not IStoryEvent storyEvent) return;
+        if (storyEvent is StoryBreaking breaking) story.BreakingReason = breaking.Reason;
         var summary = storyEvent.Story;
         story.Title = summary.Title;
         story.Countries = summary.Countries.ToList();
@@ -100,12 +183,5 @@ public sealed class StoryProjection : MultiStreamProjection<Story, string>
             var article = storyEvent is StoryStarted s ? s.Article : ((ArticleJoinedStory)storyEvent).Article;
             if (story.SourceTimeline.All(t => t.Source != article.Source)) story.SourceTimeline.Add(new SourceSeen(article.Source, article.DetectedAt));
         }
-        return story;
-    }
-
-    private static void Replace(Story story, string articleId, Func<StoryEntry, StoryEntry> change)
-    {
-        var index = story.Articles.FindLastIndex(a => a.Article.ArticleId == articleId);
-        if (index >= 0) story.Articles[index] = change(story.Articles[index]);
     }
 }
