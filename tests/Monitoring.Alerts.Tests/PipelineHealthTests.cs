@@ -27,6 +27,8 @@ public sealed class PipelineHealthTests(AlertStoreFixture store) : IClassFixture
         Assert.Null(snapshot.BrokerError);
         Assert.Contains(snapshot.Queues, q => q.Name == queue.Name);
         Assert.True(snapshot.FetchToAlert.Samples >= 1);
+        // The article just recorded counts in the last minute's recorded rate (counted from the newest events only).
+        Assert.True(snapshot.Rates.RecordedPerMinute >= 1, $"recorded per minute: {snapshot.Rates.RecordedPerMinute}");
 
         var json = await store.Http.GetFromJsonAsync<JsonElement>("api/pipeline");
         Assert.True(json.GetProperty("highWaterMark").GetInt64() > 0);
