@@ -160,12 +160,9 @@ public sealed class StoryAssigner(
 
         started = Stopwatch.GetTimestamp();
         await using var session = store.LightweightSession();
-        foreach (var stream in decisions.GroupBy(d => d.StoryId))
-        {
-            var streamEvents = stream.Select(d => (object)d.Event).ToArray();
-            if (streamEvents[0] is StoryStarted) session.Events.StartStream<Story>(stream.Key, streamEvents);
-            else session.Events.Append(stream.Key, streamEvents);
-        }
+        StoryStreams.QueueAppend(session, decisions.GroupBy(d => d.StoryId)
+            .Select(stream => (stream.Key, stream.First().Event is StoryStarted, (IReadOnlyList<object>)stream.Select(d => (object)d.Event).ToList()))
+            .ToList());
         // Stories without their members; the members that changed (all of them for a story still stored the old way).
         QueueUpsert(session, changes.Stories.Select(s => s.WithoutMembers()).ToList(), s => s.Id, lastSeen: s => s.LastSeen);
         var members = changes.Members.Concat(changes.Stories.Where(s => _inline.Contains(s.Id)).SelectMany(s => s.Members))

@@ -34,6 +34,21 @@ public sealed class StoryRebuildTests(AlertStoreFixture store) : IClassFixture<A
         var different = live.Where(pair => pair.Value != rebuilt[pair.Key]).Select(pair => $"{pair.Key}\n live:    {pair.Value}\n rebuilt: {rebuilt[pair.Key]}").ToList();
         Assert.True(different.Count == 0, $"{different.Count} documents differ:\n{string.Join("\n", different.Take(3))}");
 
+        // The assigner appends a page's story events set-based: each story's stream is as Marten would have written it —
+        // versions 1..n in sequence order, the stream's version its last, readable with FetchStream.
+        await using (var check = store.Store.QuerySession())
+        {
+            var streams = await check.Query<Story>().Select(s => s.Id).ToListAsync();
+            foreach (var id in streams)
+            {
+                var events = await check.Events.FetchStreamAsync(id);
+                Assert.Equal(Enumerable.Range(1, events.Count).Select(v => (long)v), events.Select(e => e.Version));
+                Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
+                Assert.IsType<StoryStarted>(events[0].Data);
+                Assert.Equal(events.Count, (await check.Events.FetchStreamStateAsync(id))!.Version);
+            }
+        }
+
         // Every story's article count is its active entries.
         await using var session = store.Store.QuerySession();
         foreach (var story in await session.Query<Story>().ToListAsync())
