@@ -20,9 +20,8 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
     /// <summary>The per-story exchange: same routing keys, one message per story and (country, topic), plus breaking escalations.</summary>
     public const string StoriesName = "monitoring.stories";
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private IConnection? _connection;
-    private IChannel? _channel;
+    private readonly Publisher _alerts = new(configuration, "monitoring-alerts-exchange");
+    private readonly Publisher _stories = new(configuration, "monitoring-stories-exchange");
 
     /// <summary>
     /// The messages an alert feed entry becomes: one per (alerted country, topic), routing key
@@ -50,75 +49,96 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
     public Task PublishAsync(IReadOnlyList<ExchangeMessage> messages, CancellationToken ct) => PublishAsync(Name, messages, ct);
 
     /// <summary>Publishes to <paramref name="exchange"/> and waits for the broker to confirm every message; throws when any is not confirmed.</summary>
-    public async Task PublishAsync(string exchange, IReadOnlyList<ExchangeMessage> messages, CancellationToken ct)
+    /// <remarks>
+    /// Each exchange is published on a connection and channel of its own, one page at a time: the story forwarder's pages
+    /// never wait behind the alert forwarder's confirms, nor the other way round.
+    /// </remarks>
+    public Task PublishAsync(string exchange, IReadOnlyList<ExchangeMessage> messages, CancellationToken ct) =>
+        (exchange == StoriesName ? _stories : _alerts).PublishAsync(exchange, messages, ct);
+
+    public async ValueTask DisposeAsync()
     {
-        if (messages.Count == 0) return;
-        await _gate.WaitAsync(ct);
-        try
+        await _alerts.DisposeAsync();
+        await _stories.DisposeAsync();
+    }
+
+    /// <summary>A connection and a confirming channel, used by one publisher at a time, opened again after a failure.</summary>
+    private sealed class Publisher(IConfiguration configuration, string connectionName) : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private IConnection? _connection;
+        private IChannel? _channel;
+
+        public async Task PublishAsync(string exchange, IReadOnlyList<ExchangeMessage> messages, CancellationToken ct)
         {
-            var channel = await ChannelAsync(ct);
-            var confirms = new List<Task>(messages.Count);
+            if (messages.Count == 0) return;
+            await _gate.WaitAsync(ct);
             try
             {
-                foreach (var message in messages)
+                var channel = await ChannelAsync(ct);
+                var confirms = new List<Task>(messages.Count);
+                try
                 {
-                    var properties = new BasicProperties
+                    foreach (var message in messages)
                     {
-                        Persistent = true,
-                        MessageId = message.MessageId,
-                        ContentType = "application/json",
-                        Type = message.Type,
-                        Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
-                        Headers = new Dictionary<string, object?>
+                        var properties = new BasicProperties
                         {
-                            ["x-monitoring-position"] = message.Position,
-                            ["x-monitoring-replay"] = message.Replay,
-                        },
-                    };
-                    confirms.Add(channel.BasicPublishAsync(exchange, message.RoutingKey, false, properties, message.Body, ct).AsTask());
+                            Persistent = true,
+                            MessageId = message.MessageId,
+                            ContentType = "application/json",
+                            Type = message.Type,
+                            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+                            Headers = new Dictionary<string, object?>
+                            {
+                                ["x-monitoring-position"] = message.Position,
+                                ["x-monitoring-replay"] = message.Replay,
+                            },
+                        };
+                        confirms.Add(channel.BasicPublishAsync(exchange, message.RoutingKey, false, properties, message.Body, ct).AsTask());
+                    }
+                    await Task.WhenAll(confirms);
                 }
-                await Task.WhenAll(confirms);
+                catch
+                {
+                    await ResetAsync();
+                    throw;
+                }
             }
-            catch
+            finally
             {
-                await ResetAsync();
-                throw;
+                _gate.Release();
             }
         }
-        finally
-        {
-            _gate.Release();
-        }
-    }
 
-    private async Task<IChannel> ChannelAsync(CancellationToken ct)
-    {
-        if (_channel is { IsOpen: true }) return _channel;
-        await ResetAsync();
-        var uri = MonitoringBus.RabbitMqUri(configuration);
-        var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = false, ClientProvidedName = "monitoring-alerts-exchange" };
-        _connection = await factory.CreateConnectionAsync(ct);
-        _channel = await _connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-        await _channel.ExchangeDeclareAsync(Name, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
-        await _channel.ExchangeDeclareAsync(StoriesName, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
-        return _channel;
-    }
-
-    private async Task ResetAsync()
-    {
-        try
+        private async Task<IChannel> ChannelAsync(CancellationToken ct)
         {
-            if (_channel is not null) await _channel.DisposeAsync();
-            if (_connection is not null) await _connection.DisposeAsync();
+            if (_channel is { IsOpen: true }) return _channel;
+            await ResetAsync();
+            var uri = MonitoringBus.RabbitMqUri(configuration);
+            var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = false, ClientProvidedName = connectionName };
+            _connection = await factory.CreateConnectionAsync(ct);
+            _channel = await _connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            await _channel.ExchangeDeclareAsync(Name, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
+            await _channel.ExchangeDeclareAsync(StoriesName, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
+            return _channel;
         }
-        catch (Exception)
-        {
-            // a broken connection may fail to close; it is discarded either way
-        }
-        _channel = null;
-        _connection = null;
-    }
 
-    public async ValueTask DisposeAsync() => await ResetAsync();
+        private async Task ResetAsync()
+        {
+            try
+            {
+                if (_channel is not null) await _channel.DisposeAsync();
+                if (_connection is not null) await _connection.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // a broken connection may fail to close; it is discarded either way
+            }
+            _channel = null;
+            _connection = null;
+        }
+
+        public async ValueTask DisposeAsync() => await ResetAsync();
+    }
 }
