@@ -9,7 +9,8 @@ using Monitoring.Testing;
 // deploy/bench.sh: the whole system under load, on the real RabbitMQ and PostgreSQL the script started, as in production
 // (three service processes), fed by local news feeds; then a store of many articles for query latency. Prints figures as
 // it goes; the last line is one JSON object. Options: --feeds --hosts --latency-rate --latency-seconds --throughput-rate
-// --throughput-seconds --store-articles --raw-messages --raw-rows --seed
+// --throughput-seconds --store-articles --raw-messages --raw-rows --seed, and --alerts-env KEY=VALUE[,KEY=VALUE…] (extra
+// environment for the Alerts process only, e.g. a runtime setting such as DOTNET_GCgen0MaxBudget, to compare configurations)
 var options = new Options(args);
 if (args is ["classifiers", ..]) return await ClassifierScaling.RunAsync(options);
 if (args is ["store", ..]) return await StoreScale.RunAloneAsync(options, args);
@@ -57,8 +58,20 @@ var environment = new Dictionary<string, string>
     ["MONITORING_HOST_SPACING_MS"] = "0",
     ["MONITORING_TELEMETRY"] = "none",
 };
-var services = new Dictionary<string, ServiceProcess>();
-foreach (var name in new[] { "Alerts", "Classifier" }) services[name] = ServiceProcess.Start(name, environment);
+var alertsEnvironment = new Dictionary<string, string>(environment);
+foreach (var setting in (options.Text("--alerts-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+{
+    var equals = setting.IndexOf('=');
+    if (equals <= 0) throw new ArgumentException($"--alerts-env: '{setting}' is not KEY=VALUE");
+    alertsEnvironment[setting[..equals]] = setting[(equals + 1)..];
+}
+if (alertsEnvironment.Count > environment.Count)
+    Console.WriteLine($"   Alerts runs with {string.Join(", ", alertsEnvironment.Keys.Except(environment.Keys).Select(k => $"{k}={alertsEnvironment[k]}"))}");
+var services = new Dictionary<string, ServiceProcess>
+{
+    ["Alerts"] = ServiceProcess.Start("Alerts", alertsEnvironment),
+    ["Classifier"] = ServiceProcess.Start("Classifier", environment),
+};
 await Task.WhenAll(services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
 await using var listener = await AlertListener.StartAsync(broker.AmqpUri);
 services["FeedPoller"] = ServiceProcess.Start("FeedPoller", environment);
@@ -68,13 +81,22 @@ await services["FeedPoller"].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
 var postgresRoot = ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresSchema.ConnectionString).Port);
 var rabbitRoot = ProcessCpu.ListeningOn(broker.AmqpUri.Port);
 var memory = services.ToDictionary(s => s.Key, _ => new List<double>());
+var anonymous = services.ToDictionary(s => s.Key, _ => new List<double>());
 using var sampling = new CancellationTokenSource();
 var sampler = Task.Run(async () =>
 {
     while (!sampling.IsCancellationRequested)
     {
         foreach (var (name, service) in services)
-            if (!service.HasExited) lock (memory) memory[name].Add(ProcessMemory.Read(service.ProcessId).RssMb);
+        {
+            if (service.HasExited) continue;
+            var (rss, _, anon) = ProcessMemory.Read(service.ProcessId);
+            lock (memory)
+            {
+                memory[name].Add(rss);
+                anonymous[name].Add(anon);
+            }
+        }
         await Task.Delay(1000);
     }
 });
@@ -153,11 +175,16 @@ report["stageArticlesPerSecond"] = rates;
 await sampling.CancelAsync();
 await sampler;
 var peaks = services.ToDictionary(s => s.Key.ToLowerInvariant(), s => ProcessMemory.Read(s.Value.ProcessId).PeakMb);
-var steady = memory.ToDictionary(m => m.Key.ToLowerInvariant(), m => m.Value.Count == 0 ? 0 : m.Value.Order().ElementAt(m.Value.Count / 2));
+static Dictionary<string, double> Medians(Dictionary<string, List<double>> samples) =>
+    samples.ToDictionary(m => m.Key.ToLowerInvariant(), m => m.Value.Count == 0 ? 0 : m.Value.Order().ElementAt(m.Value.Count / 2));
+var steady = Medians(memory);
+var steadyAnonymous = Medians(anonymous);
 Console.WriteLine($"\n== memory (MB resident): peak {string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value:0}"))}; " +
-                  $"median while running {string.Join(", ", steady.Select(p => $"{p.Key} {p.Value:0}"))}");
+                  $"median while running {string.Join(", ", steady.Select(p => $"{p.Key} {p.Value:0}"))}; " +
+                  $"of it anonymous (GC heap, native) {string.Join(", ", steadyAnonymous.Select(p => $"{p.Key} {p.Value:0}"))}");
 report["peakRssMb"] = peaks;
 report["medianRssMb"] = steady;
+report["medianAnonRssMb"] = steadyAnonymous;
 // MONITORING_LOADTEST_LOGS=DIR keeps each service's output (its last 50,000 lines) for a look at where time went.
 if (Environment.GetEnvironmentVariable("MONITORING_LOADTEST_LOGS") is { Length: > 0 } logs)
 {
