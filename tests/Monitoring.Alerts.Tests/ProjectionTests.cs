@@ -45,6 +45,72 @@ public sealed class ProjectionTests(AlertStoreFixture store) : IClassFixture<Ale
     }
 
     [Fact]
+    public async Task An_alert_stores_its_current_version_once_and_earlier_ones_in_order_through_withdrawal_and_return()
+    {
+        var id = NewId();
+        var once = NewId();
+        await store.RecordAsync(Articles.Classified(id, title: "first", primary: ["NL"]));
+        await store.RecordAsync(Articles.Classified(once, title: "only", primary: ["LU"]));
+        await store.WaitForProjectionsAsync();
+        var first = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        await store.RecordAsync(Articles.Classified(id, revision: 2, title: "second", primary: ["BE"], mentioned: ["NL"]));
+        await store.WaitForProjectionsAsync();
+        var withdrawn = DateTimeOffset.UtcNow;
+        await Task.Delay(50);
+        await store.RecordAsync(Articles.Classified(id, revision: 3, title: "third", primary: ["NL"]));
+        await store.WaitForProjectionsAsync();
+
+        // Stored: the version in force at the top level, no computed copies; earlier versions only where there are some.
+        var table = store.Store.Options.FindOrResolveDocumentType(typeof(CountryAlert)).TableName.QualifiedName;
+        await using var command = store.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(
+            $"select id, data::text from {table} where id in ('{CountryAlert.IdFor("NL", id)}', '{CountryAlert.IdFor("BE", id)}', '{CountryAlert.IdFor("LU", once)}')");
+        var stored = new Dictionary<string, JsonElement>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) stored[reader.GetString(0)] = JsonDocument.Parse(reader.GetString(1)).RootElement;
+        var netherlands = stored[CountryAlert.IdFor("NL", id)];
+        var belgium = stored[CountryAlert.IdFor("BE", id)];
+        var luxembourg = stored[CountryAlert.IdFor("LU", once)];
+        foreach (var document in new[] { netherlands, belgium, luxembourg })
+        {
+            Assert.False(document.TryGetProperty("Current", out _));
+            Assert.False(document.TryGetProperty("Versions", out _));
+        }
+        Assert.False(luxembourg.TryGetProperty("Earlier", out _));
+        Assert.False(luxembourg.TryGetProperty("WithdrawnAt", out _));
+        Assert.Equal("only", luxembourg.GetProperty("Title").GetString());
+        // Belgium alerted with revision 2 and was withdrawn by revision 3: the withdrawn version is the current one.
+        Assert.False(belgium.GetProperty("Active").GetBoolean());
+        Assert.Equal("second", belgium.GetProperty("Title").GetString());
+        Assert.Equal(1, belgium.GetProperty("Earlier").GetArrayLength());
+        Assert.Equal("third", netherlands.GetProperty("Title").GetString());
+        Assert.Equal(3, netherlands.GetProperty("Revision").GetInt32());
+
+        var alert = (await AlertAsync("NL", id))!;
+        Assert.True(alert.Active);
+        Assert.Null(alert.WithdrawnAt);
+        Assert.Equal([(1, false, "first"), (1, true, "first"), (3, false, "third")],
+            alert.Versions.Select(v => (v.Revision, v.Withdrawn, v.Title)).ToArray());
+        Assert.Equal(alert.Versions[^1], alert.Current);
+        Assert.Equal("first", alert.AsOf(first)?.Title);
+        Assert.Null(alert.AsOf(withdrawn));
+        Assert.Equal("third", alert.AsOf(DateTimeOffset.UtcNow)?.Title);
+        Assert.Null(alert.AsOf(alert.DetectedAt.AddYears(-1)));
+
+        // The API answers from it as before.
+        async Task<int?> RevisionAsync(DateTimeOffset? asOf)
+        {
+            var query = asOf is { } at ? "?asOf=" + Uri.EscapeDataString(at.ToString("O")) : "";
+            var page = await store.Http.GetFromJsonAsync<JsonElement>($"api/countries/NL/alerts{query}");
+            return page.GetProperty("alerts").EnumerateArray().Where(a => a.GetProperty("articleId").GetString() == id)
+                .Select(a => (int?)a.GetProperty("revision").GetInt32()).SingleOrDefault();
+        }
+        Assert.Equal(3, await RevisionAsync(null));
+        Assert.Equal(1, await RevisionAsync(first));
+        Assert.Null(await RevisionAsync(withdrawn));
+    }
+
+    [Fact]
     public async Task Day_stats_count_each_alert_once_by_topic_and_severity_and_follow_changes()
     {
         var day = DateTimeOffset.UtcNow.Date.AddDays(-1);

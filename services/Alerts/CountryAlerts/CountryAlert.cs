@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
@@ -17,6 +18,12 @@ namespace Monitoring.Alerts.CountryAlerts;
 /// that has a security topic. A withdrawn alert (reclassified away) stays, inactive, with its versions, so
 /// <c>asOf</c> queries can answer as the stream stood at any time.
 /// </summary>
+/// <remarks>
+/// The stored document is lean: the version in force is kept once, at the top level (<see cref="Current"/> reads it
+/// from there), and only the versions before it in <see cref="Earlier"/>, which a document that one classification
+/// wrote (nearly all of them) does not have. A rebuild writes one document per alert, and PostgreSQL parses, logs and
+/// stores every byte of it: keeping each version twice (once as the current one) doubled all of that.
+/// </remarks>
 public sealed class CountryAlert
 {
     /// <summary><c>{COUNTRY}:{articleId}</c>.</summary>
@@ -25,6 +32,7 @@ public sealed class CountryAlert
     public string ArticleId { get; set; } = "";
     public bool Active { get; set; }
     public DateTimeOffset DetectedAt { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? WithdrawnAt { get; set; }
     public int SeverityLevel { get; set; }
 
@@ -33,9 +41,31 @@ public sealed class CountryAlert
 
     /// <summary>Position in the event store of the event that last changed this alert.</summary>
     public long Position { get; set; }
-    public List<CountryAlertVersion> Versions { get; set; } = [];
 
-    public CountryAlertVersion Current => Versions[^1];
+    // The current version (with Active, SeverityLevel and Topics above).
+    public DateTimeOffset From { get; set; }
+    public int Revision { get; set; }
+    public string Title { get; set; } = "";
+    public string Url { get; set; } = "";
+    public string Source { get; set; } = "";
+    public string Language { get; set; } = "";
+    public DateTimeOffset? PublishedAt { get; set; }
+    public List<string> Countries { get; set; } = [];
+    public List<string> Primary { get; set; } = [];
+    public string ClassifierVersion { get; set; } = "";
+
+    /// <summary>The versions before the current one, oldest first; null while there is only the current one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<CountryAlertVersion>? Earlier { get; set; }
+
+    /// <summary>The version in force now (withdrawn when the alert is not active).</summary>
+    [JsonIgnore]
+    public CountryAlertVersion Current => new(From, !Active, Revision, Title, Url, Source, Language, PublishedAt, Topics,
+        (Severity)SeverityLevel, Countries, Primary, ClassifierVersion);
+
+    /// <summary>Every version, oldest first, the current one last.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<CountryAlertVersion> Versions => [.. Earlier ?? [], Current];
 
     public static string IdFor(string country, string articleId) => country + ":" + articleId;
 
@@ -60,8 +90,28 @@ public sealed class CountryAlert
     /// <summary>The version in force at <paramref name="asOf"/>, or null when the alert did not stand then.</summary>
     public CountryAlertVersion? AsOf(DateTimeOffset asOf)
     {
-        var version = Versions.LastOrDefault(v => v.From <= asOf);
+        if (From <= asOf) return Active ? Current : null;
+        var version = Earlier?.LastOrDefault(v => v.From <= asOf);
         return version is { Withdrawn: false } ? version : null;
+    }
+
+    /// <summary>Makes <paramref name="version"/> the current one, the one in force until now going to <see cref="Earlier"/>.</summary>
+    internal void Push(CountryAlertVersion version, bool first)
+    {
+        if (!first) (Earlier ??= []).Add(Current);
+        From = version.From;
+        Active = !version.Withdrawn;
+        Revision = version.Revision;
+        Title = version.Title;
+        Url = version.Url;
+        Source = version.Source;
+        Language = version.Language;
+        PublishedAt = version.PublishedAt;
+        Topics = [.. version.Topics];
+        SeverityLevel = (int)version.Severity;
+        Countries = [.. version.Countries];
+        Primary = [.. version.Primary];
+        ClassifierVersion = version.ClassifierVersion;
     }
 }
 
@@ -174,23 +224,20 @@ public sealed class CountryAlertsProjection : ProjectionBase, IProjection
         var now = classification.Alert();
         if (now.Countries.Contains(country))
         {
+            var first = alert is null;
             alert ??= new CountryAlert { Id = id, Country = country, ArticleId = classification.ArticleId, DetectedAt = classification.DetectedAt };
-            alert.Active = true;
             alert.WithdrawnAt = null;
-            alert.SeverityLevel = (int)classification.Severity;
-            alert.Topics = now.Topics.ToList();
             alert.Position = e.Sequence;
-            alert.Versions.Add(new CountryAlertVersion(e.Timestamp, false, classification.Revision, classification.Title,
+            alert.Push(new CountryAlertVersion(e.Timestamp, false, classification.Revision, classification.Title,
                 classification.Url, classification.Source, classification.Language, classification.PublishedAt, now.Topics,
                 classification.Severity, classification.Countries.Select(c => c.Code).ToList(), now.Countries,
-                classification.ClassifierVersion));
+                classification.ClassifierVersion), first);
         }
         else if (alert is { Active: true })
         {
-            alert.Active = false;
             alert.WithdrawnAt = e.Timestamp;
             alert.Position = e.Sequence;
-            alert.Versions.Add(alert.Current with { From = e.Timestamp, Withdrawn = true });
+            alert.Push(alert.Current with { From = e.Timestamp, Withdrawn = true }, first: false);
         }
         return alert;
     }

@@ -71,7 +71,7 @@ public sealed class RecentAlerts(IQuerySession session, NpgsqlDataSource databas
         if (filter.Language is { } language)
         {
             // The language of the alert's current version (the article's, unless a revision changed it).
-            clauses.Add("data -> 'Versions' -> -1 ->> 'Language' = ?");
+            clauses.Add("data ->> 'Language' = ?");
             parameters.Add(language);
         }
         return (string.Join(" and ", clauses), parameters.ToArray());
