@@ -21,7 +21,8 @@ public sealed class StoryWaitFixture : AlertStoreFixture
 
     protected override async Task BeforeStartAsync()
     {
-        _lockHolder = new NpgsqlConnection(PostgresSchema.ConnectionString);
+        // Not pooled: closing a pooled connection keeps its session (and the lock) until the pool reuses it.
+        _lockHolder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresSchema.ConnectionString) { Pooling = false }.ConnectionString);
         await _lockHolder.OpenAsync();
         var key = BitConverter.ToInt64(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("monitoring-story-assigner:" + SchemaName)));
         await using var command = new NpgsqlCommand("select pg_advisory_lock(@key)", _lockHolder);
