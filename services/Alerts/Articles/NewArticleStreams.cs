@@ -118,6 +118,23 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
         }
     }
 
+    /// <summary>
+    /// The event store settings that differ from those the set-based writers of <c>mt_streams</c> and <c>mt_events</c>
+    /// (this one and <see cref="Stories.StoryStreams"/>) mirror: single tenancy, string stream ids, quick append, headers
+    /// and no other metadata columns, no archived-stream partitioning. Empty when they write what Marten would.
+    /// </summary>
+    public static IEnumerable<string> EventSettingsChanged(EventGraph events) => new (string Setting, bool Differs)[]
+    {
+        ("event tenancy", events.TenancyStyle != TenancyStyle.Single),
+        ("stream identity", events.StreamIdentity != StreamIdentity.AsString),
+        ("append mode", events.AppendMode != EventAppendMode.Quick),
+        ("event headers", !events.MetadataConfig.HeadersEnabled),
+        ("event correlation id", events.MetadataConfig.CorrelationIdEnabled),
+        ("event causation id", events.MetadataConfig.CausationIdEnabled),
+        ("event user name", events.MetadataConfig.UserNameEnabled),
+        ("archived stream partitioning", events.UseArchivedStreamPartitioning),
+    }.Where(c => c.Differs).Select(c => c.Setting);
+
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -141,16 +158,8 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
             var snapshot = store.Options.FindOrResolveDocumentType(typeof(ArticleDetails));
             // The statements below write exactly these columns. A change to how either table is configured (a duplicated
             // field, tenancy, soft deletes, optimistic concurrency, metadata columns) must be reflected here: fail loudly.
-            var unexpected = new (string Setting, bool Differs)[]
+            var unexpected = EventSettingsChanged(_events).Concat(new (string Setting, bool Differs)[]
             {
-                ("event tenancy", _events.TenancyStyle != TenancyStyle.Single),
-                ("stream identity", _events.StreamIdentity != StreamIdentity.AsString),
-                ("append mode", _events.AppendMode != EventAppendMode.Quick),
-                ("event headers", !_events.MetadataConfig.HeadersEnabled),
-                ("event correlation id", _events.MetadataConfig.CorrelationIdEnabled),
-                ("event causation id", _events.MetadataConfig.CausationIdEnabled),
-                ("event user name", _events.MetadataConfig.UserNameEnabled),
-                ("archived stream partitioning", _events.UseArchivedStreamPartitioning),
                 ("snapshot duplicated fields", snapshot.DuplicatedFields.Count > 0),
                 ("snapshot tenancy", snapshot.TenancyStyle != TenancyStyle.Single),
                 ("snapshot optimistic concurrency", snapshot.UseOptimisticConcurrency),
@@ -160,7 +169,7 @@ public sealed class NewArticleStreams(IDocumentStore store, string tenantId)
                 ("snapshot causation id", snapshot.Metadata.CausationId.Enabled),
                 ("snapshot headers", snapshot.Metadata.Headers.Enabled),
                 ("snapshot last modified by", snapshot.Metadata.LastModifiedBy.Enabled),
-            }.Where(c => c.Differs).Select(c => c.Setting).ToList();
+            }.Where(c => c.Differs).Select(c => c.Setting)).ToList();
             if (unexpected.Count > 0)
                 throw new InvalidOperationException(
                     $"NewArticleStreams writes the event and snapshot tables as AlertsModule configures them; these settings changed: {string.Join(", ", unexpected)}.");

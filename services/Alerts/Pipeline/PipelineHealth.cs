@@ -167,13 +167,15 @@ public sealed class PipelineHealth : BackgroundService
         long top;
         await using (var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {schema}.mt_events", connection))
             top = (long)(await max.ExecuteScalarAsync(ct))!;
+        DateTimeOffset oldestAt;
+        long oldest;
         lock (_marks)
         {
             _marks.Enqueue((now, top));
             // Keep the newest mark that is at least a minute old, and all newer ones.
             while (_marks.Count > 1 && _marks.ElementAt(1).At <= now.AddMinutes(-1)) _marks.Dequeue();
+            (oldestAt, oldest) = _marks.Peek();
         }
-        var (oldestAt, oldest) = _marks.Peek();
         var floor = oldestAt <= now.AddMinutes(-1) ? oldest : Math.Max(0, top - FirstCountSpan);
         await using var command = new NpgsqlCommand($"""
             select type, count(*) from {schema}.mt_events

@@ -164,10 +164,11 @@ public sealed class StoryAssigner(
             .Select(stream => (stream.Key, stream.First().Event is StoryStarted, (IReadOnlyList<object>)stream.Select(d => (object)d.Event).ToList()))
             .ToList());
         // Stories without their members; the members that changed (all of them for a story still stored the old way).
-        QueueUpsert(session, changes.Stories.Select(s => s.WithoutMembers()).ToList(), s => s.Id, lastSeen: s => s.LastSeen);
+        QueueUpsert(session, changes.Stories.Select(s => s.WithoutMembers()).ToList(), s => s.Id,
+            ("last_seen", "timestamptz", changes.Stories.Select(s => s.LastSeen.ToUniversalTime()).ToArray()));
         var members = changes.Members.Concat(changes.Stories.Where(s => _inline.Contains(s.Id)).SelectMany(s => s.Members))
             .DistinctBy(m => m.Id).ToList();
-        QueueUpsert(session, members, m => m.Id, storyId: m => m.StoryId);
+        QueueUpsert(session, members, m => m.Id, ("story_id", "varchar", members.Select(m => m.StoryId).ToArray()));
         QueueUpsert(session, changes.Articles, a => a.Id);
         QueueUpsert(session, changes.Cells, c => c.Id);
         if (_checkpoint is null)
@@ -193,47 +194,32 @@ public sealed class StoryAssigner(
     /// <summary>
     /// Queues one upsert of all the documents, in the session's transaction, as Marten would write them one by one
     /// (same table, JSON and type name; version and time from the table's defaults): a page changes hundreds of
-    /// memberships and stories, and one statement for them all costs far less than hundreds. <paramref name="lastSeen"/>
-    /// fills the duplicated <c>last_seen</c> column of <see cref="StoryMemory"/>, <paramref name="storyId"/> the
-    /// duplicated <c>story_id</c> of <see cref="StoryMember"/>.
+    /// memberships and stories, and one statement for them all costs far less than hundreds. <paramref name="duplicated"/>
+    /// fills a duplicated column: <c>last_seen</c> of <see cref="StoryMemory"/>, <c>story_id</c> of <see cref="StoryMember"/>.
     /// </summary>
     private void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> id,
-        Func<T, DateTimeOffset>? lastSeen = null, Func<T, string>? storyId = null)
+        (string Column, string Type, Array Values)? duplicated = null)
     {
         if (documents.Count == 0) return;
         var table = store.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
         var serializer = store.Options.Serializer();
         var ids = new string[documents.Count];
         var data = new string[documents.Count];
-        var seen = lastSeen is null ? null : new DateTimeOffset[documents.Count];
         for (var i = 0; i < documents.Count; i++)
         {
             ids[i] = id(documents[i]);
             data[i] = serializer.ToJson(documents[i]);
-            if (seen is not null) seen[i] = lastSeen!(documents[i]).ToUniversalTime();
         }
-        const string update = "data = excluded.data, mt_version = excluded.mt_version, mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified";
-        if (storyId is not null)
-        {
-            session.QueueSqlCommand(
-                $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified, story_id) select d.id, d.data, ?, transaction_timestamp(), d.story_id " +
-                $"from unnest(?::varchar[], ?::jsonb[], ?::varchar[]) as d(id, data, story_id) on conflict (id) do update set {update}, story_id = excluded.story_id",
-                typeof(T).FullName!, ids, data, documents.Select(storyId).ToArray());
-        }
-        else if (seen is null)
-        {
-            session.QueueSqlCommand(
-                $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified) select d.id, d.data, ?, transaction_timestamp() " +
-                $"from unnest(?::varchar[], ?::jsonb[]) as d(id, data) on conflict (id) do update set {update}",
-                typeof(T).FullName!, ids, data);
-        }
-        else
-        {
-            session.QueueSqlCommand(
-                $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified, last_seen) select d.id, d.data, ?, transaction_timestamp(), d.last_seen " +
-                $"from unnest(?::varchar[], ?::jsonb[], ?::timestamptz[]) as d(id, data, last_seen) on conflict (id) do update set {update}, last_seen = excluded.last_seen",
-                typeof(T).FullName!, ids, data, seen);
-        }
+        // The duplicated column, when there is one, travels as one more array beside ids and data.
+        var (column, select, unnest, alias, set) = duplicated is { } extra
+            ? ($", {extra.Column}", ", d.extra", $", ?::{extra.Type}[]", ", extra", $", {extra.Column} = excluded.{extra.Column}")
+            : ("", "", "", "", "");
+        object[] values = duplicated is { } d ? [typeof(T).FullName!, ids, data, d.Values] : [typeof(T).FullName!, ids, data];
+        session.QueueSqlCommand(
+            $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified{column}) select d.id, d.data, ?, transaction_timestamp(){select} " +
+            $"from unnest(?::varchar[], ?::jsonb[]{unnest}) as d(id, data{alias}) on conflict (id) do update set data = excluded.data, " +
+            $"mt_version = excluded.mt_version, mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified{set}",
+            values);
     }
 
     /// <summary>Reads what the engine needs to know about articles it has not got in memory: their story, and that story when closed.</summary>

@@ -9,8 +9,8 @@ namespace Monitoring.Alerts.Stories;
 
 /// <summary>A story as the assigner knows it: every member, the fingerprints of the members it compares against, its sources.</summary>
 /// <remarks>
-/// Stored without its members: each member is a document of its own (<see cref="StoryMember"/>, by article id, with its
-/// story id), written only when it changes. A story of a thousand articles used to be rewritten whole (100 KB and more of
+/// Stored without its members: each member is a document of its own (<see cref="StoryMember"/>, by story and article id,
+/// with a story id column to read a story's members by), written only when it changes. A story of a thousand articles used to be rewritten whole (100 KB and more of
 /// JSON) on every page that touched it; now a page writes the story's few fields and the members it changed. Documents
 /// written before this kept their members inline; they are read as they are and written the new way on their next change.
 /// </remarks>

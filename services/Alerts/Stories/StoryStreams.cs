@@ -1,6 +1,4 @@
-using JasperFx;
 using JasperFx.Events;
-using JasperFx.MultiTenancy;
 using Marten;
 using Marten.Events;
 
@@ -24,8 +22,9 @@ public static class StoryStreams
     {
         if (streams.Count == 0) return;
         var events = (EventGraph)session.DocumentStore.Options.Events;
-        if (events.TenancyStyle != TenancyStyle.Single || events.StreamIdentity != StreamIdentity.AsString || events.AppendMode != EventAppendMode.Quick)
-            throw new InvalidOperationException("StoryStreams writes the event tables as AlertsModule configures them (single tenancy, string stream ids, quick append).");
+        if (Articles.NewArticleStreams.EventSettingsChanged(events).ToList() is { Count: > 0 } changed)
+            throw new InvalidOperationException(
+                $"StoryStreams writes the event tables as AlertsModule configures them; these settings changed: {string.Join(", ", changed)}.");
         var schema = events.DatabaseSchemaName;
         var serializer = session.DocumentStore.Options.Serializer();
 
