@@ -86,4 +86,24 @@ public sealed class ArticleRecordingTests
         Assert.Equal(["EU"], change.WithdrawnCountries());
         Assert.Equal(current.AlertedAt, change.DetectedAt);
     }
+    [Fact]
+    public void Only_an_articles_first_classification_counts_as_its_first_verdict_for_the_alert_projection()
+    {
+        // The country-alerts projection loads no stored alerts for a first verdict: it must be the classification that
+        // opens a stream (version 2, after ArticleFetched), never an edit's classification or a reclassification.
+        var first = ArticleRecording.Decide(null, Articles.Classified("a"));
+        var edit = ArticleRecording.Decide(Recorded(Articles.Classified("a")), Articles.Classified("a", revision: 2, primary: ["JP"]));
+        var stream = first.Concat(edit).Select((data, i) => Versioned(data, i + 1)).ToList();
+        Assert.Equal([false, true, false, false], stream.Select(CountryAlerts.CountryAlertsProjection.IsFirstVerdict));
+
+        var reclassified = ArticleRecording.Reclassify(Recorded(Articles.Classified("a")), "id", [], [], Severity.None, "v2", DateTimeOffset.UtcNow);
+        Assert.False(CountryAlerts.CountryAlertsProjection.IsFirstVerdict(Versioned(reclassified!, 2)));
+    }
+
+    private static JasperFx.Events.IEvent Versioned(object data, long version)
+    {
+        var e = (JasperFx.Events.IEvent)Activator.CreateInstance(typeof(JasperFx.Events.Event<>).MakeGenericType(data.GetType()), data)!;
+        e.Version = version;
+        return e;
+    }
 }
