@@ -33,7 +33,8 @@ public static class FeedPollerModule
             s.GetRequiredService<IBus>(), options, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FeedPolling>>()));
         builder.Services.AddSingleton<FeedScheduler>();
         builder.Services.AddHostedService(s => s.GetRequiredService<FeedScheduler>());
-        builder.Services.AddHostedService<FeedHealthPublisher>();
+        builder.Services.AddHostedService(s => new FeedHealthPublisher(s.GetRequiredService<FeedRegistry>(), s.GetRequiredService<IBus>(),
+            s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<FeedHealthPublisher>>(), options.HealthInterval));
         return builder;
     }
 

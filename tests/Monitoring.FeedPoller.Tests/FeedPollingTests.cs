@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security;
 using Microsoft.AspNetCore.Http;
 using Monitoring.FeedPoller.Registry;
@@ -241,7 +242,37 @@ public sealed class FeedPollingTests
     }
 
     [Fact]
-    public async Task Every_poll_publishes_the_feeds_health_on_the_bus()
+    public async Task Polls_that_change_only_a_feeds_times_publish_its_health_at_most_once_an_interval_and_then_its_latest_state()
+    {
+        await using var server = await LocalHttpServer.StartAsync(c => c.Response.WriteAsync(Rss(Item("A", "https://news.example/c", "c", "x"))));
+        await using var poller = await PollerHarness.StartAsync(healthInterval: TimeSpan.FromSeconds(6));
+        var feed = await poller.AddAsync(server.Url("feed.xml"));
+        var held = Stopwatch.StartNew();
+        FeedRecord last = feed;
+        for (var i = 0; i < 5; i++) last = await poller.PollAsync(feed);
+
+        // Added (pending) and the first poll (ok) changed the status and went at once; the four polls after it only
+        // moved the feed's times, and are held.
+        var soon = DateTime.UtcNow.AddSeconds(4);
+        while (poller.Health.Count(h => h.FeedId == feed.Id) < 2 && DateTime.UtcNow < soon) await Task.Delay(50);
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        var early = poller.Health.Where(h => h.FeedId == feed.Id).Select(h => h.Status).ToList();
+        Assert.True(held.Elapsed < TimeSpan.FromSeconds(6), $"the check came too late to tell ({held.Elapsed})");
+        Assert.Equal([FeedRecord.StatusPending, FeedRecord.StatusOk], early);
+
+        // After the interval, one message with the latest state.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (poller.Health.Count(h => h.FeedId == feed.Id) < 3 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var health = poller.Health.Where(h => h.FeedId == feed.Id).ToList();
+        Assert.Equal(3, health.Count);
+        Assert.Equal(FeedRecord.StatusOk, health[^1].Status);
+        Assert.Equal(last.LastAttemptAt, health[^1].LastAttemptAt);
+        Assert.Equal(last.NextPollAt, health[^1].NextPollAt);
+    }
+
+    [Fact]
+    public async Task Each_change_of_a_feeds_status_publishes_its_health_on_the_bus_at_once()
     {
         var fail = false;
         await using var server = await LocalHttpServer.StartAsync(async c =>

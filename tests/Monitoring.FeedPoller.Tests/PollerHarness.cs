@@ -47,7 +47,7 @@ public sealed class PollerHarness : IAsyncDisposable
     public ConcurrentQueue<ArticleFetched> Articles { get; } = new();
     public ConcurrentQueue<FeedHealthChanged> Health { get; } = new();
 
-    public static async Task<PollerHarness> StartAsync(string? feedsFile = null)
+    public static async Task<PollerHarness> StartAsync(string? feedsFile = null, TimeSpan? healthInterval = null)
     {
         var schema = PostgresSchema.Create("poller");
         var broker = await RabbitMqVirtualHost.CreateAsync("poller");
@@ -76,6 +76,7 @@ public sealed class PollerHarness : IAsyncDisposable
             Bounds = new PollBounds(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             HostSpacing = TimeSpan.Zero,
             Limits = Limits,
+            HealthInterval = healthInterval ?? new FeedPollerOptions { FeedsFile = "" }.HealthInterval,
         };
         harness = new PollerHarness(schema, broker, bus, options);
         await harness.Registry.OpenAsync(CancellationToken.None);
@@ -95,7 +96,7 @@ public sealed class PollerHarness : IAsyncDisposable
         Registry = new FeedRegistry(Store, Options, TimeProvider.System, NullLogger<FeedRegistry>.Instance);
         var fetcher = new FeedFetcher(_http, Limits, FeedFetcher.DefaultUserAgent);
         Polling = new FeedPolling(fetcher, Store, Registry, _bus, Options, TimeProvider.System, NullLogger<FeedPolling>.Instance);
-        var health = new FeedHealthPublisher(Registry, _bus, TimeProvider.System, NullLogger<FeedHealthPublisher>.Instance);
+        var health = new FeedHealthPublisher(Registry, _bus, TimeProvider.System, NullLogger<FeedHealthPublisher>.Instance, Options.HealthInterval);
         health.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _healthPublishers.Add(health);
     }
