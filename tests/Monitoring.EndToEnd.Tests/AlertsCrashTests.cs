@@ -16,6 +16,7 @@ public sealed class AlertsCrashTests(ITestOutputHelper output) : AlertsStore("cr
         const int articles = 300;
         string[] countries = ["JP", "KR"];
         string[] topics = [Topics.MissilesWmd, Topics.MilitaryActivity];
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var alerts = ServiceProcess.Start("Alerts", Environment);
         try
         {
@@ -23,12 +24,15 @@ public sealed class AlertsCrashTests(ITestOutputHelper output) : AlertsStore("cr
             await using var queue = await AmqpTestQueue.BindAsync(Broker.AmqpUri, "#");
             await using var bus = await BusPublisher.StartAsync(Broker.AmqpUri);
             var ids = Enumerable.Range(0, articles).Select(i => $"crash-{i:D4}").ToList();
-            // A steady stream of about six seconds, so the kill lands while articles are still being published.
+            // A steady stream of about six seconds; its second half waits for the kill, so the kill lands while articles
+            // are still being published however slow the machine is.
             var publishing = Task.Run(async () =>
             {
-                foreach (var chunk in ids.Chunk(5))
+                var chunks = ids.Chunk(5).ToList();
+                for (var c = 0; c < chunks.Count; c++)
                 {
-                    foreach (var id in chunk) await bus.PublishAsync(ClassifiedArticles.Create(id, countries, topics));
+                    if (c == chunks.Count / 2) await killed.Task;
+                    foreach (var id in chunks[c]) await bus.PublishAsync(ClassifiedArticles.Create(id, countries, topics));
                     await Task.Delay(100);
                 }
             });
@@ -36,6 +40,7 @@ public sealed class AlertsCrashTests(ITestOutputHelper output) : AlertsStore("cr
             var before = await queue.WaitForAsync(m => m.Count >= 40, TimeSpan.FromSeconds(60));
             Assert.False(publishing.IsCompleted, "the stream had ended before the kill; nothing would be tested");
             alerts.Kill();
+            killed.TrySetResult();
             output.WriteLine($"killed the Alerts service after {before.Count} of {articles * 4} exchange messages, while articles were still being published");
             await publishing;
 
@@ -62,6 +67,7 @@ public sealed class AlertsCrashTests(ITestOutputHelper output) : AlertsStore("cr
         }
         finally
         {
+            killed.TrySetResult(); // a failed wait must not leave the publisher blocked
             await alerts.DisposeAsync();
         }
 
