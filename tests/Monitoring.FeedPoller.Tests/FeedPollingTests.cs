@@ -272,6 +272,23 @@ public sealed class FeedPollingTests
     }
 
     [Fact]
+    public async Task A_held_health_state_is_published_when_the_poller_stops()
+    {
+        await using var server = await LocalHttpServer.StartAsync(c => c.Response.WriteAsync(Rss(Item("A", "https://news.example/s", "s", "x"))));
+        await using var poller = await PollerHarness.StartAsync(healthInterval: TimeSpan.FromMinutes(10));
+        var feed = await poller.AddAsync(server.Url("feed.xml"));
+        await poller.PollAsync(feed);
+        var last = await poller.PollAsync(feed); // only times move: held for ten minutes
+
+        await poller.StopHealthAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!poller.Health.Any(h => h.FeedId == feed.Id && h.LastAttemptAt == last.LastAttemptAt) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        var health = poller.Health.Where(h => h.FeedId == feed.Id).ToList();
+        Assert.Equal([FeedRecord.StatusPending, FeedRecord.StatusOk, FeedRecord.StatusOk], health.Select(h => h.Status));
+        Assert.Equal(last.LastAttemptAt, health[^1].LastAttemptAt);
+    }
+
+    [Fact]
     public async Task Each_change_of_a_feeds_status_publishes_its_health_on_the_bus_at_once()
     {
         var fail = false;

@@ -127,6 +127,12 @@ public sealed class PollerHarness : IAsyncDisposable
         return Articles.ToList();
     }
 
+    /// <summary>Stops the health publishers, as the service's shutdown does (the bus keeps running).</summary>
+    public async Task StopHealthAsync()
+    {
+        foreach (var health in _healthPublishers) await health.StopAsync(CancellationToken.None);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var health in _healthPublishers) await health.StopAsync(CancellationToken.None);
