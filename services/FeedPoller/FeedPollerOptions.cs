@@ -33,7 +33,9 @@ public sealed record FeedPollerOptions
     /// a removal goes at once): every poll changes a feed's times, and a message per poll was a tenth of the bus traffic
     /// under load, for a panel that shows minutes.
     /// </summary>
-    public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan HealthInterval { get; init; } = DefaultHealthInterval;
+
+    public static readonly TimeSpan DefaultHealthInterval = TimeSpan.FromSeconds(10);
 
     public AddressPolicy AddressPolicy => AllowPrivateFeeds ? AddressPolicy.AllowAll : AddressPolicy.PublicOnly;
 
@@ -54,7 +56,7 @@ public sealed record FeedPollerOptions
             HostSpacing = MilliSeconds(configuration, "MONITORING_HOST_SPACING_MS") ?? TimeSpan.FromSeconds(2),
             Concurrency = Math.Max(1, configuration.GetValue("MONITORING_POLL_CONCURRENCY", 32)),
             Lease = Seconds(configuration, "MONITORING_POLL_LEASE_SECONDS") ?? TimeSpan.FromSeconds(30),
-            HealthInterval = Seconds(configuration, "MONITORING_FEED_HEALTH_INTERVAL_SECONDS") ?? TimeSpan.FromSeconds(10),
+            HealthInterval = Seconds(configuration, "MONITORING_FEED_HEALTH_INTERVAL_SECONDS") ?? DefaultHealthInterval,
             Limits = defaults with
             {
                 MaxBodyBytes = configuration.GetValue("MONITORING_FEED_MAX_BYTES", defaults.MaxBodyBytes),

@@ -76,7 +76,7 @@ public sealed class PollerHarness : IAsyncDisposable
             Bounds = new PollBounds(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             HostSpacing = TimeSpan.Zero,
             Limits = Limits,
-            HealthInterval = healthInterval ?? new FeedPollerOptions { FeedsFile = "" }.HealthInterval,
+            HealthInterval = healthInterval ?? FeedPollerOptions.DefaultHealthInterval,
         };
         harness = new PollerHarness(schema, broker, bus, options);
         await harness.Registry.OpenAsync(CancellationToken.None);

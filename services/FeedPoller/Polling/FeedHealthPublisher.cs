@@ -29,10 +29,9 @@ public sealed class FeedHealthPublisher : BackgroundService
     private readonly SemaphoreSlim _changed = new(0);
     private int _signalled;
 
-    public FeedHealthPublisher(FeedRegistry registry, IBus bus, TimeProvider clock, ILogger<FeedHealthPublisher> logger, TimeSpan? interval = null)
+    public FeedHealthPublisher(FeedRegistry registry, IBus bus, TimeProvider clock, ILogger<FeedHealthPublisher> logger, TimeSpan interval)
     {
-        (_bus, _clock, _logger) = (bus, clock, logger);
-        _interval = interval ?? TimeSpan.FromSeconds(10);
+        (_bus, _clock, _logger, _interval) = (bus, clock, logger, interval);
         registry.Changed += (feed, removed) =>
         {
             var health = Health(feed, removed, clock.GetUtcNow());
@@ -60,7 +59,7 @@ public sealed class FeedHealthPublisher : BackgroundService
         index > 0 ? held[index - 1] : _published.TryGetValue(held[0].FeedId, out var published) ? published.Health : null;
 
     /// <summary>True when <paramref name="next"/> says something the dashboard must show now, not only newer times.</summary>
-    public static bool Urgent(FeedHealthChanged? last, FeedHealthChanged next) =>
+    private static bool Urgent(FeedHealthChanged? last, FeedHealthChanged next) =>
         last is null || next.Status != last.Status || next.LastError != last.LastError || next.Title != last.Title ||
         next.ConsecutiveFailures != last.ConsecutiveFailures;
 
@@ -120,11 +119,10 @@ public sealed class FeedHealthPublisher : BackgroundService
                 if (dueAt <= now)
                 {
                     due.AddRange(held);
-                    held.Clear();
+                    _pending.Remove(feedId); // removing while enumerating is allowed for Dictionary (.NET Core 3.0 and later)
                 }
                 else if (wait is null || dueAt - now < wait) wait = dueAt - now;
             }
-            foreach (var feedId in _pending.Where(p => p.Value.Count == 0).Select(p => p.Key).ToList()) _pending.Remove(feedId);
             foreach (var health in due)
             {
                 if (health.Status == "removed") _published.Remove(health.FeedId);
