@@ -53,6 +53,7 @@ public static class StoreScale
         await using var app = builder.Build(); // built, never started: no daemon, no subscriptions, no story assigner
         var store = (DocumentStore)app.Services.GetRequiredService<IDocumentStore>();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await EventDataCompression.ApplyAsync(store, CancellationToken.None); // as the service does when it starts
 
         var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;

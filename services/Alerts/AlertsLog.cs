@@ -57,4 +57,10 @@ internal static partial class AlertsLog
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Rejected classified article {ArticleId} to {Queue}: {Problem}")]
     public static partial void ClassifiedRejected(ILogger logger, string? articleId, string queue, string problem);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Event data in schema {Schema} is now compressed with lz4 (events written from now on)")]
+    public static partial void EventDataCompressionSet(ILogger logger, string schema);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Event data keeps PostgreSQL's default compression (pglz): {Reason}")]
+    public static partial void EventDataCompressionKept(ILogger logger, string reason);
 }

@@ -103,6 +103,7 @@ public static class AlertsModule
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
+            .InitializeWith<EventDataCompression>()
             .AddSubscriptionWithServices<AlertExchangeForwarder>(ServiceLifetime.Singleton)
             .AddSubscriptionWithServices<WebhookDispatcher>(ServiceLifetime.Singleton)
             .AddSubscriptionWithServices<StoryExchangeForwarder>(ServiceLifetime.Singleton)

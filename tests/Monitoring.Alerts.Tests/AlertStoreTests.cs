@@ -37,6 +37,23 @@ public sealed class AlertStoreTests(AlertStoreFixture store) : IClassFixture<Ale
     }
 
     [Fact]
+    public async Task An_articles_long_text_is_stored_lz4_compressed_and_reads_back_whole()
+    {
+        var id = NewId();
+        var classified = Articles.Classified(id);
+        // Several KB of text, as a real article has: PostgreSQL compresses a value over ~2 KB.
+        var text = string.Join(' ', Enumerable.Range(0, 400).Select(i => $"kalimat {i} tentang latihan militer bersama"));
+        Assert.True(await store.RecordAsync(classified with { Article = classified.Article with { Text = text } }));
+
+        await using var command = store.Services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand(
+            $"select pg_column_compression(data) from {store.SchemaName}.mt_events where stream_id = $1 and type = 'article_fetched'");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        Assert.Equal("lz4", await command.ExecuteScalarAsync());
+        var fetched = Assert.IsType<Monitoring.Alerts.Articles.ArticleFetched>((await StreamAsync(id))[0].Data);
+        Assert.Equal(text, fetched.Text);
+    }
+
+    [Fact]
     public async Task Two_deliveries_racing_each_other_append_the_events_once()
     {
         var id = NewId();
