@@ -39,7 +39,7 @@ var queue = "bench-articles-" + schema;
 await using var rabbit = await new RabbitMQ.Client.ConnectionFactory { Uri = MonitoringBus.RabbitMqUri(new ConfigurationBuilder().AddEnvironmentVariables().Build()) }
     .CreateConnectionAsync();
 await using var channel = await rabbit.CreateChannelAsync();
-const string ArticlesExchange = "Monitoring.Contracts:ArticleFetched"; // MassTransit's name for the message type's exchange
+const string ArticlesExchange = "Monitoring.Contracts:ArticlesFetched"; // MassTransit's name for the message type's exchange (a batch per poll)
 await channel.ExchangeDeclareAsync(ArticlesExchange, RabbitMQ.Client.ExchangeType.Fanout, durable: true, autoDelete: false);
 await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
 await channel.QueueBindAsync(queue, ArticlesExchange, "");
@@ -102,7 +102,7 @@ try
     Console.WriteLine($"         CPU per article: this process (poller + feed server) {processCpu / published * 1000:F3} ms, " +
                       $"RabbitMQ {(brokerPid is null ? "n/a" : $"{brokerCpu / published * 1000:F3} ms")}; load average {string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}");
     var queued = (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-    Console.WriteLine($"         the queue bound to the articles' exchange holds {queued} of them");
+    Console.WriteLine($"         the queue bound to the articles' exchange holds {queued} messages (batches of a poll's articles)");
 
     // Round 2: every feed asked to poll now; the server answers 304 to the ETag it gave.
     var before = DateTimeOffset.UtcNow;

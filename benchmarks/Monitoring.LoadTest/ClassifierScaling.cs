@@ -10,15 +10,20 @@ namespace Monitoring.LoadTest;
 
 /// <summary>
 /// deploy/bench.sh classifiers: how the Classifier scales with replicas on this machine. For each replica count, a
-/// queue of <c>--articles</c> ArticleFetched (generated multilingual security news, 2–3 KB each) is filled while no
-/// classifier runs, then that many Classifier processes start together as competing consumers; the time for the middle
-/// 80 % of the ArticleClassified messages to come out is the sustained rate (process start-up and the tail are left out).
+/// queue of <c>--articles</c> ArticleFetched (generated multilingual security news, 2–3 KB each) in batches of
+/// <see cref="BatchSize"/> (ArticlesFetched, as the FeedPoller publishes a poll's articles) is filled while no classifier
+/// runs, then that many Classifier processes start together as competing consumers; the time for the middle 80 % of the
+/// articles to come out (ArticlesClassified batches) is the sustained rate (process start-up and the tail are left out).
 /// Also reported: CPU milliseconds per article of the classifiers and of the RabbitMQ node (utime + stime from /proc, over
 /// the same window; the broker's only when it runs on this machine), how busy the whole machine was, and the load average.
 /// </summary>
 internal static class ClassifierScaling
 {
-    private const string Classified = "Monitoring.Contracts:ArticleClassified"; // MassTransit's exchange for the message type
+    private const string Classified = "Monitoring.Contracts:ArticlesClassified"; // MassTransit's exchange for the message type
+    private const string Queue = "classifier-articles-fetched";
+
+    /// <summary>Articles per message: about what one poll of a busy feed brings.</summary>
+    private const int BatchSize = 10;
 
     public static async Task<int> RunAsync(Options options)
     {
@@ -82,7 +87,7 @@ internal static class ClassifierScaling
         await using (var first = ServiceProcess.Start("Classifier", environment))
         {
             await first.WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
-            await WaitAsync(async () => (await broker.QueuesAsync()).Any(q => q.Name == "classifier-article-fetched" && q.Consumers == 1), TimeSpan.FromSeconds(30));
+            await WaitAsync(async () => (await broker.QueuesAsync()).Any(q => q.Name == Queue && q.Consumers == 1), TimeSpan.FromSeconds(30));
         }
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -93,13 +98,14 @@ internal static class ClassifierScaling
         await bus.StartAsync();
         try
         {
-            foreach (var batch in messages.Chunk(500)) await Task.WhenAll(batch.Select(m => bus.Publish(m)));
+            foreach (var round in messages.Chunk(BatchSize).Chunk(50))
+                await Task.WhenAll(round.Select(batch => bus.Publish(new ArticlesFetched(batch))));
         }
         finally
         {
             await bus.StopAsync();
         }
-        await WaitAsync(async () => (await channel.QueueDeclarePassiveAsync("classifier-article-fetched")).MessageCount == messages.Count, TimeSpan.FromSeconds(60));
+        await WaitAsync(async () => (await channel.QueueDeclarePassiveAsync(Queue)).MessageCount == (messages.Count + BatchSize - 1) / BatchSize, TimeSpan.FromSeconds(60));
 
         var brokerPid = ProcessCpu.ListeningOn(broker.AmqpUri.Port);
         var started = Stopwatch.StartNew();
@@ -114,7 +120,7 @@ internal static class ClassifierScaling
             var deadline = DateTime.UtcNow.AddMinutes(5);
             while (DateTime.UtcNow < deadline)
             {
-                var done = (await channel.QueueDeclarePassiveAsync("bench-classified")).MessageCount;
+                var done = (await channel.QueueDeclarePassiveAsync("bench-classified")).MessageCount * BatchSize;
                 if (t10 is null && done >= n / 10)
                     (t10, cpu10, brokerCpu10, machine10) = (started.Elapsed, ClassifierCpu(), ProcessCpu.Seconds(brokerPid), MachineTicks());
                 if (t90 is null && done >= n * 9 / 10)

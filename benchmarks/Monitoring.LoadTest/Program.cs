@@ -81,6 +81,9 @@ await services["FeedPoller"].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
 var postgresRoot = ProcessCpu.ListeningOn(new Npgsql.NpgsqlConnectionStringBuilder(PostgresSchema.ConnectionString).Port);
 var rabbitRoot = ProcessCpu.ListeningOn(broker.AmqpUri.Port);
 var memory = services.ToDictionary(s => s.Key, _ => new List<double>());
+// Resident memory while the system keeps up with a steady rate (the latency window, after its warm-up), apart from the rest.
+var atSteadyRate = services.ToDictionary(s => s.Key, _ => new List<double>());
+var steadyWindow = false;
 var anonymous = services.ToDictionary(s => s.Key, _ => new List<double>());
 using var sampling = new CancellationTokenSource();
 var sampler = Task.Run(async () =>
@@ -94,6 +97,7 @@ var sampler = Task.Run(async () =>
             lock (memory)
             {
                 memory[name].Add(rss);
+                if (steadyWindow) atSteadyRate[name].Add(rss);
                 anonymous[name].Add(anon);
             }
         }
@@ -106,9 +110,11 @@ Console.WriteLine($"\n== latency: {latencyRate} articles/s for {latencySeconds} 
 server.Rate = latencyRate;
 await Task.Delay(TimeSpan.FromSeconds(15));
 var windowStart = server.Count;
+steadyWindow = true;
 await Task.Delay(TimeSpan.FromSeconds(latencySeconds));
 var windowEnd = server.Count;
 server.Rate = 0;
+steadyWindow = false;
 var latencies = await CollectLatenciesAsync(windowStart, windowEnd, TimeSpan.FromSeconds(60));
 var breakdown = await LatencyBreakdownAsync(windowStart, windowEnd);
 Console.WriteLine($"   {latencies.Alerted:N0} of {windowEnd - windowStart:N0} articles alerted (the rest are non-security news or not yet alerted)");
@@ -179,6 +185,10 @@ static Dictionary<string, double> Medians(Dictionary<string, List<double>> sampl
     samples.ToDictionary(m => m.Key.ToLowerInvariant(), m => m.Value.Count == 0 ? 0 : m.Value.Order().ElementAt(m.Value.Count / 2));
 var steady = Medians(memory);
 var steadyAnonymous = Medians(anonymous);
+Dictionary<string, double> steadyRate;
+lock (memory) steadyRate = Medians(atSteadyRate);
+Console.WriteLine($"   at the steady {latencyRate} articles/s (latency window): median {string.Join(", ", steadyRate.Select(p => $"{p.Key} {p.Value:0}"))} MB resident");
+report["steadyRateRssMb"] = steadyRate;
 Console.WriteLine($"\n== memory (MB resident): peak {string.Join(", ", peaks.Select(p => $"{p.Key} {p.Value:0}"))}; " +
                   $"median while running {string.Join(", ", steady.Select(p => $"{p.Key} {p.Value:0}"))}; " +
                   $"of it anonymous (GC heap, native) {string.Join(", ", steadyAnonymous.Select(p => $"{p.Key} {p.Value:0}"))}");
@@ -277,7 +287,11 @@ async Task<StageCounts> StagesAsync()
 {
     var feedsJson = await services["FeedPoller"].Http.GetFromJsonAsync<JsonElement>("api/feeds");
     var fetched = feedsJson.EnumerateArray().Sum(f => f.GetProperty("articlesPublished").GetInt64());
-    var classified = await PublishedIntoAsync("alerts-article-classified");
+    // The broker counts messages, and the Classifier answers each batch of fetched articles with one batch: classified
+    // articles are estimated as the classified messages times the fetched articles per fetched message.
+    var fetchedMessages = await PublishedIntoAsync("classifier-articles-fetched") + await PublishedIntoAsync("classifier-article-fetched");
+    var classifiedMessages = await PublishedIntoAsync("alerts-articles-classified") + await PublishedIntoAsync("alerts-article-classified");
+    var classified = fetchedMessages == 0 ? classifiedMessages : (long)Math.Round(classifiedMessages * (double)fetched / fetchedMessages);
     var recorded = await alertsSchema.ScalarAsync<long>($"select count(*) from {alertsSchema.Name}.mt_events where type in ('article_fetched', 'article_updated')");
     return new StageCounts(server.Count, fetched, classified, recorded, listener.Alerted.Count);
 }

@@ -11,6 +11,7 @@ builder.AddAlertStore();
 builder.AddMonitoringBus(bus =>
 {
     bus.AddConsumer<ArticleClassifiedConsumer, ArticleClassifiedConsumerDefinition>();
+    bus.AddConsumer<ArticlesClassifiedConsumer, ArticlesClassifiedConsumerDefinition>();
     bus.AddConsumer<FeedHealthChangedConsumer, FeedHealthChangedConsumerDefinition>();
 });
 builder.Host.ApplyJasperFxExtensions();

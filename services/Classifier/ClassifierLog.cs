@@ -9,4 +9,8 @@ internal static partial class ClassifierLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "Rejected article {ArticleId} to the error queue: {Problem}")]
     public static partial void Rejected(ILogger logger, string? articleId, string problem);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error,
+        Message = "Classifying article {ArticleId} failed; it goes back alone to {Queue} to be retried")]
+    public static partial void ClassifyFailed(ILogger logger, string articleId, string queue, Exception exception);
 }

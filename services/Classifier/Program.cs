@@ -14,7 +14,11 @@ if (args is ["eval", .. var evalArgs])
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("monitoring-classifier", "http://127.0.0.1:5082");
 builder.AddClassifier();
-builder.AddMonitoringBus(bus => bus.AddConsumer<ArticleFetchedConsumer, ArticleFetchedConsumerDefinition>());
+builder.AddMonitoringBus(bus =>
+{
+    bus.AddConsumer<ArticleFetchedConsumer, ArticleFetchedConsumerDefinition>();
+    bus.AddConsumer<ArticlesFetchedConsumer, ArticlesFetchedConsumerDefinition>();
+});
 
 var app = builder.Build();
 app.MapServiceDefaults();

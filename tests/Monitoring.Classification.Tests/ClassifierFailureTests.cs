@@ -47,6 +47,16 @@ public sealed class ClassifierFailureTests
         }
     }
 
+    /// <summary>Collects the batches the Classifier publishes for batches of fetched articles.</summary>
+    public sealed class ClassifiedBatchCollector : IConsumer<ArticlesClassified>
+    {
+        public Task Consume(ConsumeContext<ArticlesClassified> context)
+        {
+            foreach (var classified in context.Message.Articles) ClassifiedCollector.Received[classified.Article.ArticleId] = classified;
+            return Task.CompletedTask;
+        }
+    }
+
     private static ArticleFetched Article(string id, string title) => new(id, 1, "https://feeds.example/rss", "Example Wire",
         $"https://news.example/{id}", title, title + ". Officials said the talks would continue next week.", "en",
         DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow, "hash-" + id);
@@ -55,11 +65,29 @@ public sealed class ClassifierFailureTests
         (await broker.QueuesAsync()).Any(q => q.Name == queue && q.Consumers > 0);
 
     [Fact]
-    public async Task An_article_the_classifier_fails_on_is_retried_in_the_background_while_all_the_others_are_classified()
+    public Task An_article_the_classifier_fails_on_is_retried_in_the_background_while_all_the_others_are_classified() =>
+        RunAsync(async (bus, broken, others) =>
+        {
+            // The broken article goes first, then the others behind it in the same queue, one message each.
+            await bus.Publish(broken);
+            foreach (var article in others) await bus.Publish(article);
+        });
+
+    [Fact]
+    public Task An_article_the_classifier_fails_on_inside_a_batch_goes_back_alone_to_be_retried_while_its_batch_and_the_others_are_classified() =>
+        RunAsync(async (bus, broken, others) =>
+        {
+            // As the FeedPoller publishes a poll's articles: batches of ten, the broken article in the middle of the first.
+            var batches = others.Chunk(10).Select(b => b.ToList()).ToList();
+            batches[0].Insert(5, broken);
+            foreach (var batch in batches) await bus.Publish(new ArticlesFetched(batch));
+        });
+
+    private static async Task RunAsync(Func<IBus, ArticleFetched, IReadOnlyList<ArticleFetched>, Task> publish)
     {
         await using var broker = await RabbitMqVirtualHost.CreateAsync("clsfail");
         var run = Guid.NewGuid().ToString("N")[..8];
-        var broken = $"broken-{run}";
+        var brokenId = $"broken-{run}";
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration["MONITORING_RABBITMQ"] = broker.AmqpUri.ToString();
@@ -67,12 +95,14 @@ public sealed class ClassifierFailureTests
         builder.Configuration["urls"] = "http://127.0.0.1:0";
         builder.AddServiceDefaults("monitoring-classifier-test", "http://127.0.0.1:0");
         builder.AddClassifier();
-        var failing = new FailingOn(new MultilingualClassifier(), broken);
+        var failing = new FailingOn(new MultilingualClassifier(), brokenId);
         builder.Services.AddSingleton<IArticleClassifier>(failing);
         builder.AddMonitoringBus(bus =>
         {
             bus.AddConsumer<ArticleFetchedConsumer, ArticleFetchedConsumerDefinition>();
+            bus.AddConsumer<ArticlesFetchedConsumer, ArticlesFetchedConsumerDefinition>();
             bus.AddConsumer<ClassifiedCollector>().Endpoint(e => e.Name = $"test-classified-{run}");
+            bus.AddConsumer<ClassifiedBatchCollector>().Endpoint(e => e.Name = $"test-classified-batches-{run}");
         });
         // The broken article is still being retried when the test ends: do not wait the service's 30 s for it on stop.
         builder.Services.Configure<MassTransitHostOptions>(options => options.StopTimeout = TimeSpan.FromSeconds(2));
@@ -81,26 +111,26 @@ public sealed class ClassifierFailureTests
         try
         {
             var bus = app.Services.GetRequiredService<IBus>();
-            // The bus starts in the background: publish once both consumers' queues are bound and consumed.
+            // The bus starts in the background: publish once every consumer's queue is bound and consumed.
             var ready = DateTime.UtcNow.AddSeconds(60);
-            while (!(await ConsumedAsync(broker, ArticleFetchedConsumerDefinition.Name) && await ConsumedAsync(broker, $"test-classified-{run}")))
+            string[] queues = [ArticleFetchedConsumerDefinition.Name, ArticlesFetchedConsumerDefinition.Name, $"test-classified-{run}", $"test-classified-batches-{run}"];
+            while (!(await Task.WhenAll(queues.Select(q => ConsumedAsync(broker, q)))).All(c => c))
             {
                 Assert.True(DateTime.UtcNow < ready, "the Classifier's bus did not start");
                 await Task.Delay(200);
             }
-            // The broken article goes first, then 60 others behind it in the same queue.
-            await bus.Publish(Article(broken, "Japan and the EU sign a defence pact"));
+            var broken = Article(brokenId, "Japan and the EU sign a defence pact");
             var others = Enumerable.Range(0, 60).Select(i => Article($"ok-{run}-{i:D2}", $"Navy ships gather near Taiwan as China holds drills ({i})")).ToList();
-            foreach (var article in others) await bus.Publish(article);
+            await publish(bus, broken, others);
 
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (others.Any(a => !ClassifiedCollector.Received.ContainsKey(a.ArticleId)) && DateTime.UtcNow < deadline) await Task.Delay(200);
 
             Assert.All(others, a => Assert.True(ClassifiedCollector.Received.ContainsKey(a.ArticleId), $"{a.ArticleId} was not classified"));
-            Assert.False(ClassifiedCollector.Received.ContainsKey(broken));
+            Assert.False(ClassifiedCollector.Received.ContainsKey(brokenId));
             Assert.True(failing.Failures >= 1, "the classifier was never asked about the broken article");
-            // Still being retried, not dropped: the message is held unacknowledged by the consumer, and nothing went to _error yet.
-            // (The management API refreshes its figures every few seconds.)
+            // Still being retried, not dropped: the message is held unacknowledged by the single-article consumer, and nothing
+            // went to _error yet. (The management API refreshes its figures every few seconds.)
             long unacknowledged = -1;
             for (var attempt = 0; attempt < 50 && unacknowledged != 1; attempt++)
             {
@@ -110,8 +140,8 @@ public sealed class ClassifierFailureTests
                 unacknowledged = queue.TryGetProperty("messages_unacknowledged", out var value) ? value.GetInt64() : -1;
             }
             Assert.Equal(1, unacknowledged);
-            Assert.False(ClassifiedCollector.Received.ContainsKey(broken));
-            Assert.DoesNotContain(await broker.QueuesAsync(), q => q.Name == ArticleFetchedConsumerDefinition.Name + "_error" && q.Messages > 0);
+            Assert.False(ClassifiedCollector.Received.ContainsKey(brokenId));
+            Assert.DoesNotContain(await broker.QueuesAsync(), q => q.Name.EndsWith("_error") && q.Messages > 0);
         }
         finally
         {

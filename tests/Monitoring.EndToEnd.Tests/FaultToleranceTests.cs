@@ -53,10 +53,13 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
             "en", now, now, "hash-" + id);
     }
 
-    /// <summary>Publishes until the broker confirms (it may be down or restarting).</summary>
+    /// <summary>
+    /// Publishes as the FeedPoller does, a few articles per message (ArticlesFetched), until the broker confirms each
+    /// message (it may be down or restarting).
+    /// </summary>
     private static async Task PublishAsync(BusPublisher bus, IEnumerable<ArticleFetched> articles)
     {
-        foreach (var article in articles)
+        foreach (var batch in articles.Chunk(5))
         {
             var deadline = DateTime.UtcNow.AddSeconds(90);
             while (true)
@@ -64,7 +67,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output) : IAsyncLifeti
                 try
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    await bus.PublishAsync(article).WaitAsync(timeout.Token);
+                    await bus.PublishAsync(new ArticlesFetched(batch)).WaitAsync(timeout.Token);
                     break;
                 }
                 catch (Exception) when (DateTime.UtcNow < deadline)

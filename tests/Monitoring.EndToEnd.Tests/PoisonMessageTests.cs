@@ -75,6 +75,38 @@ public sealed class PoisonMessageTests(PipelineFixture pipeline)
         Assert.True(queues.GetValueOrDefault(AlertsErrors) >= 1, $"pipeline queues: {string.Join(", ", queues)}");
     }
 
+    [Fact]
+    public async Task Inside_a_batch_an_invalid_article_goes_alone_to_the_error_queue_and_its_batch_mates_are_alerted()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var valid = Enumerable.Range(0, 3).Select(i => Article($"batch-{run}-{i}", $"Japan protests North Korean missile launch batch {run}-{i}")).ToList();
+        var noId = Article("", $"Japan batch article without an id {run}");
+        var noCountries = new ArticleClassified(Article($"batch-{run}-nocountries", $"Japan batch classification without countries {run}"),
+            "en", null!, [new TopicScore(Topics.MissilesWmd, 3, ["missile"])], Severity.High, "test-1", DateTimeOffset.UtcNow);
+        var classified = new ArticleClassified(valid[2], "en", [new CountryMention("JP", 3, true)],
+            [new TopicScore(Topics.MissilesWmd, 3, ["missile"])], Severity.High, "test-1", DateTimeOffset.UtcNow);
+
+        await using (var bus = await BusPublisher.StartAsync(pipeline.Broker.AmqpUri))
+        {
+            await bus.PublishAsync(new ArticlesFetched([valid[0], noId, valid[1]]));
+            await PublishRawAsync("Monitoring.Contracts:ArticlesFetched", $"{{ \"not json {run}");
+            await bus.PublishAsync(new ArticlesClassified([classified, noCountries]));
+        }
+
+        await pipeline.WaitForAlertsAsync("JP", body =>
+        {
+            var titles = body.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("title").GetString()).ToHashSet();
+            return valid.All(v => titles.Contains(v.Title));
+        }, TimeSpan.FromSeconds(60));
+
+        var invalidArticle = await WaitForErrorsAsync(ClassifierErrors, m => m.Body.Contains(noId.Title), 1);
+        Assert.Contains(invalidArticle, m => m.FaultMessage!.Contains("articleId is missing"));
+        Assert.DoesNotContain(invalidArticle, m => m.Body.Contains(valid[0].Title)); // alone, not with its batch
+        Assert.NotEmpty(await WaitForErrorsAsync("classifier-articles-fetched_error", m => m.Body.Contains($"not json {run}"), 1));
+        var invalidClassification = await WaitForErrorsAsync(AlertsErrors, m => m.Body.Contains(noCountries.Article.Title), 1);
+        Assert.Contains(invalidClassification, m => m.FaultMessage == "countries is missing" && !m.Body.Contains(classified.Article.Title));
+    }
+
     private static ArticleFetched Article(string id, string title)
     {
         var now = DateTimeOffset.UtcNow;

@@ -64,6 +64,8 @@ public sealed class QuorumQueueTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(string.Join(", ", queues.Select(q => $"{q.Key}: {q.Value}")));
         Assert.Equal("quorum", queues["classifier-article-fetched"]);
         Assert.Equal("quorum", queues["alerts-article-classified"]);
+        Assert.Equal("quorum", queues["classifier-articles-fetched"]);
+        Assert.Equal("quorum", queues["alerts-articles-classified"]);
         Assert.Equal("quorum", queues["classifier-article-fetched_skipped"]);
         Assert.Equal("quorum", queues["classifier-article-fetched_error"]);
         // Classic stay only the test's own AMQP queue (q_...) and any bus's temporary queue (exclusive, auto-deleted).

@@ -39,7 +39,7 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
             var uri = Broker.AmqpUri;
             cfg.Host(uri.Host, (ushort)uri.Port, MonitoringBus.VirtualHost(uri), h => { h.Username("guest"); h.Password("guest"); });
             cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
-            cfg.ReceiveEndpoint("svc-articles", e => e.Handler<ArticleFetched>(c => { Articles.Enqueue(c.Message); return Task.CompletedTask; }));
+            cfg.ReceiveEndpoint("svc-articles", e => e.Handler<ArticlesFetched>(c => { foreach (var a in c.Message.Articles) Articles.Enqueue(a); return Task.CompletedTask; }));
             cfg.ReceiveEndpoint("svc-health", e => e.Handler<FeedHealthChanged>(c => { Health.Enqueue(c.Message); return Task.CompletedTask; }));
         });
         await _bus.StartAsync();

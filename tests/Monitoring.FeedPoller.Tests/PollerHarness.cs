@@ -57,9 +57,9 @@ public sealed class PollerHarness : IAsyncDisposable
             var uri = broker.AmqpUri;
             cfg.Host(uri.Host, (ushort)uri.Port, MonitoringBus.VirtualHost(uri), h => { h.Username("guest"); h.Password("guest"); });
             cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
-            cfg.ReceiveEndpoint("recorded-articles", e => e.Handler<ArticleFetched>(context =>
+            cfg.ReceiveEndpoint("recorded-articles", e => e.Handler<ArticlesFetched>(context =>
             {
-                harness!.Articles.Enqueue(context.Message);
+                foreach (var article in context.Message.Articles) harness!.Articles.Enqueue(article);
                 return Task.CompletedTask;
             }));
             cfg.ReceiveEndpoint("recorded-health", e => e.Handler<FeedHealthChanged>(context =>

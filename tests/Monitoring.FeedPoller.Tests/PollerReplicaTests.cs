@@ -43,7 +43,7 @@ public abstract class PollerReplicas(ITestOutputHelper output) : IAsyncLifetime
             var uri = _broker.AmqpUri;
             cfg.Host(uri.Host, (ushort)uri.Port, MonitoringBus.VirtualHost(uri), h => { h.Username("guest"); h.Password("guest"); });
             cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
-            cfg.ReceiveEndpoint("replica-articles", e => e.Handler<ArticleFetched>(c => { _articles.Enqueue(c.Message); return Task.CompletedTask; }));
+            cfg.ReceiveEndpoint("replica-articles", e => e.Handler<ArticlesFetched>(c => { foreach (var a in c.Message.Articles) _articles.Enqueue(a); return Task.CompletedTask; }));
         });
         await _bus.StartAsync();
         var list = Path.Combine(_folder, "feeds.opml");

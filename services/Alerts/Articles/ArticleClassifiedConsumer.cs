@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using MassTransit;
 using Monitoring.Hosting;
@@ -6,41 +7,74 @@ using Bus = Monitoring.Contracts;
 namespace Monitoring.Alerts.Articles;
 
 /// <summary>
-/// Records classified articles from the bus in the event store, many per transaction. An invalid message in a
-/// batch does not fail the batch: the valid ones are recorded, and each invalid one is forwarded to the endpoint's
-/// <c>_error</c> queue with the reason in its <c>MT-Fault-Message</c> header (where the dashboard shows it).
+/// Records single classified articles from the bus in the event store, many per transaction (see
+/// <see cref="ClassifiedIntake"/>). The Classifier publishes batches (<see cref="ArticlesClassifiedConsumer"/>); single
+/// messages come from its retry path, from older Classifiers and from anyone else who publishes one.
 /// </summary>
 public sealed class ArticleClassifiedConsumer(ArticleRecorder recorder, ILogger<ArticleClassifiedConsumer> logger)
     : IConsumer<Batch<Bus.ArticleClassified>>
 {
+    public Task Consume(ConsumeContext<Batch<Bus.ArticleClassified>> context) =>
+        ClassifiedIntake.RecordAsync(recorder, logger, context.Message.Select(delivery => new ClassifiedIntake.Item(delivery.Message,
+            MonitoringTelemetry.ParentFrom(delivery.Headers.Get<string>(MonitoringTelemetry.MassTransitActivityHeader)), delivery)).ToList(),
+            context.CancellationToken);
+}
+
+/// <summary>Records the Classifier's batches, several batches per transaction; each article continues its own trace.</summary>
+public sealed class ArticlesClassifiedConsumer(ArticleRecorder recorder, ILogger<ArticlesClassifiedConsumer> logger)
+    : IConsumer<Batch<Bus.ArticlesClassified>>
+{
+    public Task Consume(ConsumeContext<Batch<Bus.ArticlesClassified>> context)
+    {
+        var items = new List<ClassifiedIntake.Item>();
+        foreach (var delivery in context.Message)
+        {
+            var batch = delivery.Message;
+            if (batch.Articles is null) continue;
+            for (var i = 0; i < batch.Articles.Count; i++)
+                items.Add(new ClassifiedIntake.Item(batch.Articles[i], MonitoringTelemetry.ParentFrom(batch.TraceParentOf(i)), delivery));
+        }
+        return ClassifiedIntake.RecordAsync(recorder, logger, items, context.CancellationToken);
+    }
+}
+
+/// <summary>
+/// An invalid article does not fail the others: the valid ones are recorded, and each invalid one is forwarded alone to
+/// <see cref="ArticleClassifiedConsumerDefinition.ErrorQueue"/> with the reason in its <c>MT-Fault-Message</c> header
+/// (where the dashboard shows it).
+/// </summary>
+public static class ClassifiedIntake
+{
+    /// <summary>A classified article off the bus, the trace it continues, and the delivery it came in.</summary>
+    public readonly record struct Item(Bus.ArticleClassified? Message, ActivityContext Trace, ConsumeContext From);
+
     private static readonly Counter<long> Rejected =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.messages.rejected", description: "Invalid messages moved to an error queue");
 
-    public async Task Consume(ConsumeContext<Batch<Bus.ArticleClassified>> context)
+    public static async Task RecordAsync(ArticleRecorder recorder, ILogger logger, IReadOnlyList<Item> items, CancellationToken ct)
     {
-        var valid = new List<ClassifiedDelivery>(context.Message.Length);
-        List<(ConsumeContext<Bus.ArticleClassified> Message, string Problem)>? invalid = null;
-        foreach (var delivery in context.Message)
+        var valid = new List<ClassifiedDelivery>(items.Count);
+        List<(Item Item, string Problem)>? invalid = null;
+        foreach (var item in items)
         {
-            if (Bus.MessageChecks.Problem(delivery.Message) is { } problem) (invalid ??= []).Add((delivery, problem));
-            else valid.Add(new ClassifiedDelivery(delivery.Message,
-                MonitoringTelemetry.ParentFrom(delivery.Headers.Get<string>(MonitoringTelemetry.MassTransitActivityHeader))));
+            if (Bus.MessageChecks.Problem(item.Message) is { } problem) (invalid ??= []).Add((item, problem));
+            else valid.Add(new ClassifiedDelivery(item.Message!, item.Trace));
         }
-        if (valid.Count > 0) await recorder.RecordBatchAsync(valid, context.CancellationToken);
+        if (valid.Count > 0) await recorder.RecordBatchAsync(valid, ct);
         // After the valid ones are safely recorded: a retried batch then forwards an invalid message at most again.
-        foreach (var (delivery, problem) in invalid ?? [])
+        foreach (var (item, problem) in invalid ?? [])
         {
             var queue = ArticleClassifiedConsumerDefinition.ErrorQueue;
-            AlertsLog.ClassifiedRejected(logger, delivery.Message?.Article?.ArticleId, queue, problem);
-            var endpoint = await delivery.GetSendEndpoint(new Uri($"queue:{queue}"));
-            await endpoint.Send(delivery.Message!, send =>
+            AlertsLog.ClassifiedRejected(logger, item.Message?.Article?.ArticleId, queue, problem);
+            var endpoint = await item.From.GetSendEndpoint(new Uri($"queue:{queue}"));
+            await endpoint.Send(item.Message!, send =>
             {
                 send.Headers.Set("MT-Reason", "invalid");
                 send.Headers.Set("MT-Fault-Message", problem);
                 send.Headers.Set("MT-Fault-ExceptionType", typeof(InvalidMessageException).FullName);
-                send.Headers.Set("MT-Fault-InputAddress", delivery.ReceiveContext.InputAddress?.ToString());
+                send.Headers.Set("MT-Fault-InputAddress", item.From.ReceiveContext.InputAddress?.ToString());
                 send.Headers.Set("MT-Fault-Timestamp", DateTimeOffset.UtcNow.ToString("O"));
-            }, context.CancellationToken);
+            }, ct);
             Rejected.Add(1, new KeyValuePair<string, object?>("queue", queue));
         }
     }
@@ -64,6 +98,31 @@ public sealed class ArticleClassifiedConsumerDefinition : ConsumerDefinition<Art
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<ArticleClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = BatchSize * 2;
+        consumerConfigurator.Options<BatchOptions>(options => options
+            .SetMessageLimit(BatchSize)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(50))
+            .SetConcurrencyLimit(2));
+    }
+}
+
+/// <summary>
+/// Up to 20 of the Classifier's batches (a few hundred articles) or 50 ms per transaction, two transactions at once. A
+/// failing set is retried by the bus's retry policy and then moved to the <c>alerts-articles-classified_error</c> queue.
+/// </summary>
+public sealed class ArticlesClassifiedConsumerDefinition : ConsumerDefinition<ArticlesClassifiedConsumer>
+{
+    public const int BatchSize = 20;
+    public const string Name = "alerts-articles-classified";
+
+    public ArticlesClassifiedConsumerDefinition()
+    {
+        EndpointName = Name;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ArticlesClassifiedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PrefetchCount = BatchSize * 2;
         consumerConfigurator.Options<BatchOptions>(options => options

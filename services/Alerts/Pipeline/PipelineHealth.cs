@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Marten;
+using Monitoring.Alerts.FeedHealth;
 using Monitoring.Hosting;
 using Npgsql;
 
@@ -134,7 +135,8 @@ public sealed class PipelineHealth : BackgroundService
 
         var (queues, brokerError) = await QueuesAsync(ct);
         var counts = await CountsAsync(connection, schema, now, ct);
-        var rates = Rates(queues, counts, now);
+        var fetched = await FetchedPerMinuteAsync(now, ct);
+        var rates = Rates(queues, counts, fetched, now);
         return Current = new PipelineSnapshot(now, highWater, projections, queues, brokerError, rates, _latencies.Summary(now.AddMinutes(-5)));
     }
 
@@ -189,15 +191,43 @@ public sealed class PipelineHealth : BackgroundService
         return counts;
     }
 
-    private StageRates Rates(IReadOnlyList<QueueState> queues, Dictionary<string, long> lastMinute, DateTimeOffset now)
+    // (time, articles the feeds had published then by their latest health reports), newest last.
+    private readonly Queue<(DateTimeOffset At, long Published)> _published = new();
+
+    /// <summary>
+    /// Articles the FeedPoller published in about the last minute, from the feeds' health reports (each carries the feed's
+    /// running count; they arrive at least every <c>MONITORING_FEED_HEALTH_INTERVAL_SECONDS</c>). Null until a report a
+    /// minute old or more is at hand.
+    /// </summary>
+    private async Task<double?> FetchedPerMinuteAsync(DateTimeOffset now, CancellationToken ct)
     {
-        // Fetched and classified rates are what the broker saw published into each stage's queue.
-        var fetched = queues.Where(q => q.Name.Contains("article-fetched") && !q.Name.EndsWith("_error")).Sum(q => q.PublishRate) * 60;
-        var classified = queues.Where(q => q.Name.Contains("article-classified") && !q.Name.EndsWith("_error")).Sum(q => q.PublishRate) * 60;
+        await using var session = _store.QuerySession();
+        var published = await session.Query<FeedState>().SumAsync(f => f.ArticlesPublished, ct);
+        lock (_published)
+        {
+            _published.Enqueue((now, published));
+            while (_published.Count > 1 && _published.ElementAt(1).At <= now.AddMinutes(-1)) _published.Dequeue();
+            var (at, before) = _published.Peek();
+            var minutes = (now - at).TotalMinutes;
+            return minutes >= 1 ? Math.Max(0, published - before) / minutes : null;
+        }
+    }
+
+    private StageRates Rates(IReadOnlyList<QueueState> queues, Dictionary<string, long> lastMinute, double? fetchedArticles, DateTimeOffset now)
+    {
+        // What the broker saw published into each stage's queues, in messages: a message is one article or a batch of them.
+        var fetchedMessages = queues.Where(q => (q.Name.Contains("article-fetched") || q.Name.Contains("articles-fetched")) && !IsFaultQueue(q.Name)).Sum(q => q.PublishRate) * 60;
+        var classifiedMessages = queues.Where(q => (q.Name.Contains("article-classified") || q.Name.Contains("articles-classified")) && !IsFaultQueue(q.Name)).Sum(q => q.PublishRate) * 60;
+        // Articles fetched: from the feeds' own counts when known, else one per message. Articles classified: the classified
+        // messages times the articles per fetched message (the Classifier answers each batch with one batch).
+        var fetched = fetchedArticles ?? fetchedMessages;
+        var classified = fetchedMessages > 0 ? classifiedMessages * Math.Max(1, fetched / fetchedMessages) : classifiedMessages;
         var recorded = lastMinute.GetValueOrDefault("article_fetched") + lastMinute.GetValueOrDefault("article_updated");
         var alerted = _latencies.Summary(now.AddMinutes(-1)).Samples;
         return new StageRates(Math.Round(fetched, 1), Math.Round(classified, 1), recorded, alerted);
     }
+
+    private static bool IsFaultQueue(string name) => name.EndsWith("_error") || name.EndsWith("_skipped");
 
     private async Task<(IReadOnlyList<QueueState>, string?)> QueuesAsync(CancellationToken ct)
     {

@@ -94,28 +94,48 @@ public sealed class FeedPolling(
         if (decision.Publish.Count == 0) return;
         var source = feed.Title ?? (document.Title?.ToPlainText() is { Length: > 0 } feedTitle ? feedTitle : feed.SourceName);
         var feedUrl = feed.Url.ToString();
-        // Published together: the broker confirms them in parallel rather than one round trip each.
-        var poll = Activity.Current?.Context ?? default;
-        await Task.WhenAll(decision.Publish.Select(p => PublishArticleAsync(new ArticleFetched(
+        var articles = decision.Publish.Select(p => new ArticleFetched(
             p.Draft.Id, p.Revision, feedUrl, source, p.Draft.Url ?? feedUrl, p.Draft.Title, p.Draft.Text,
-            p.Draft.Language, p.Draft.PublishedAt, fetchedAt, p.Draft.ContentHash), poll, ct)));
+            p.Draft.Language, p.Draft.PublishedAt, fetchedAt, p.Draft.ContentHash)).ToList();
+        // The poll's articles go out together, a batch per message, the batches confirmed by the broker in parallel.
+        await Task.WhenAll(ArticleBatches.Chunk(articles, ArticleBatches.Characters).Select(batch => PublishBatchAsync(batch, ct)));
         ArticlesPublished.Add(decision.Publish.Count(p => p.Change == ArticleChange.New), new KeyValuePair<string, object?>("change", "new"));
         ArticlesPublished.Add(decision.Publish.Count(p => p.Change == ArticleChange.Updated), new KeyValuePair<string, object?>("change", "updated"));
     }
 
     /// <summary>
-    /// Each article starts a trace of its own (linked to the feed's poll), which MassTransit carries to the Classifier
-    /// and the Alerts service's event store carries on to projections and deliveries: one trace per article.
+    /// Each article starts a trace of its own (linked to the feed's poll), carried in the batch next to it to the
+    /// Classifier, then to the Alerts service, whose event store carries it on to projections and deliveries: one trace
+    /// per article. The message itself is sent in the poll's trace.
     /// </summary>
-    private async Task PublishArticleAsync(ArticleFetched article, ActivityContext poll, CancellationToken ct)
+    private async Task PublishBatchAsync(List<ArticleFetched> articles, CancellationToken ct)
     {
-        Activity.Current = null; // a new root: this async flow only, the caller's current activity is untouched
-        using var activity = MonitoringTelemetry.Source.StartActivity("fetch article", ActivityKind.Producer, default(ActivityContext),
-            links: poll == default ? null : [new ActivityLink(poll)]);
-        activity?.SetTag("article.id", article.ArticleId);
-        activity?.SetTag("article.revision", article.Revision);
-        activity?.SetTag("feed.url", article.FeedUrl);
-        await publisher.Publish(article, ct);
+        var poll = Activity.Current;
+        var activities = new List<Activity>(articles.Count);
+        List<string?>? traceParents = null;
+        try
+        {
+            for (var i = 0; i < articles.Count; i++)
+            {
+                var article = articles[i];
+                Activity.Current = null; // a new root, not a child of the previous article's activity
+                var activity = MonitoringTelemetry.Source.StartActivity("fetch article", ActivityKind.Producer, default(ActivityContext),
+                    links: poll is null ? null : [new ActivityLink(poll.Context)]);
+                if (activity is null) continue;
+                activity.SetTag("article.id", article.ArticleId);
+                activity.SetTag("article.revision", article.Revision);
+                activity.SetTag("feed.url", article.FeedUrl);
+                activities.Add(activity);
+                (traceParents ??= Enumerable.Repeat<string?>(null, articles.Count).ToList())[i] = activity.Id;
+            }
+            Activity.Current = poll;
+            await publisher.Publish(new ArticlesFetched(articles, traceParents), ct);
+        }
+        finally
+        {
+            foreach (var activity in activities) activity.Dispose();
+            Activity.Current = poll;
+        }
     }
 
     private async Task<FeedRecord?> RecordAsync(
