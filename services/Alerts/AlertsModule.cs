@@ -51,6 +51,8 @@ public static class AlertsModule
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertTail>());
         builder.Services.AddSingleton<AlertExchange>();
         builder.Services.AddSingleton<AlertLatencies>();
+        builder.Services.AddSingleton(services => new IngestionGate(services.GetRequiredService<NpgsqlDataSource>(), schema,
+            services.GetRequiredService<TimeProvider>(), IngestionGate.LagSetting(builder.Configuration)));
         builder.Services.AddSingleton<PipelineHealth>();
         builder.Services.AddHostedService(services => services.GetRequiredService<PipelineHealth>());
         builder.Services.AddSingleton<WebhookSenderSignal>();

@@ -11,17 +11,17 @@ namespace Monitoring.Alerts.Articles;
 /// <see cref="ClassifiedIntake"/>). The Classifier publishes batches (<see cref="ArticlesClassifiedConsumer"/>); single
 /// messages come from its retry path, from older Classifiers and from anyone else who publishes one.
 /// </summary>
-public sealed class ArticleClassifiedConsumer(ArticleRecorder recorder, ILogger<ArticleClassifiedConsumer> logger)
+public sealed class ArticleClassifiedConsumer(ArticleRecorder recorder, IngestionGate gate, ILogger<ArticleClassifiedConsumer> logger)
     : IConsumer<Batch<Bus.ArticleClassified>>
 {
     public Task Consume(ConsumeContext<Batch<Bus.ArticleClassified>> context) =>
-        ClassifiedIntake.RecordAsync(recorder, logger, context.Message.Select(delivery => new ClassifiedIntake.Item(delivery.Message,
+        ClassifiedIntake.RecordAsync(recorder, gate, logger, context.Message.Select(delivery => new ClassifiedIntake.Item(delivery.Message,
             MonitoringTelemetry.ParentFrom(delivery.Headers.Get<string>(MonitoringTelemetry.MassTransitActivityHeader)), delivery)).ToList(),
             context.CancellationToken);
 }
 
 /// <summary>Records the Classifier's batches, several batches per transaction; each article continues its own trace.</summary>
-public sealed class ArticlesClassifiedConsumer(ArticleRecorder recorder, ILogger<ArticlesClassifiedConsumer> logger)
+public sealed class ArticlesClassifiedConsumer(ArticleRecorder recorder, IngestionGate gate, ILogger<ArticlesClassifiedConsumer> logger)
     : IConsumer<Batch<Bus.ArticlesClassified>>
 {
     public Task Consume(ConsumeContext<Batch<Bus.ArticlesClassified>> context)
@@ -34,14 +34,15 @@ public sealed class ArticlesClassifiedConsumer(ArticleRecorder recorder, ILogger
             for (var i = 0; i < batch.Articles.Count; i++)
                 items.Add(new ClassifiedIntake.Item(batch.Articles[i], MonitoringTelemetry.ParentFrom(batch.TraceParentOf(i)), delivery));
         }
-        return ClassifiedIntake.RecordAsync(recorder, logger, items, context.CancellationToken);
+        return ClassifiedIntake.RecordAsync(recorder, gate, logger, items, context.CancellationToken);
     }
 }
 
 /// <summary>
 /// An invalid article does not fail the others: the valid ones are recorded, and each invalid one is forwarded alone to
 /// <see cref="ArticleClassifiedConsumerDefinition.ErrorQueue"/> with the reason in its <c>MT-Fault-Message</c> header
-/// (where the dashboard shows it).
+/// (where the dashboard shows it). Before recording, the <see cref="IngestionGate"/> may hold the batch while the alert
+/// forwarder is far behind.
 /// </summary>
 public static class ClassifiedIntake
 {
@@ -51,8 +52,12 @@ public static class ClassifiedIntake
     private static readonly Counter<long> Rejected =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.messages.rejected", description: "Invalid messages moved to an error queue");
 
-    public static async Task RecordAsync(ArticleRecorder recorder, ILogger logger, IReadOnlyList<Item> items, CancellationToken ct)
+    private static readonly Counter<long> Held =
+        MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.ingest.held", description: "Batches held back while the alert forwarder was far behind");
+
+    public static async Task RecordAsync(ArticleRecorder recorder, IngestionGate gate, ILogger logger, IReadOnlyList<Item> items, CancellationToken ct)
     {
+        if (await gate.WaitAsync(ct)) Held.Add(1);
         var valid = new List<ClassifiedDelivery>(items.Count);
         List<(Item Item, string Problem)>? invalid = null;
         foreach (var item in items)
