@@ -8,7 +8,7 @@ using Monitoring.Testing;
 
 // deploy/bench.sh: the whole system under load, on the real RabbitMQ and PostgreSQL the script started, as in production
 // (three service processes), fed by local news feeds; then a store of many articles for query latency. Prints figures as
-// it goes; the last line is one JSON object. Options: --feeds --hosts --latency-rate --latency-seconds --throughput-rate
+// it goes; the last line is one JSON object. Options: --feeds --hosts --latency-rate --latency-seconds --sustained-rate --throughput-rate
 // --throughput-seconds --store-articles --raw-messages --raw-rows --seed, and --alerts-env KEY=VALUE[,KEY=VALUE…] (extra
 // environment for the Alerts process only, e.g. a runtime setting such as DOTNET_GCgen0MaxBudget, to compare configurations)
 var options = new Options(args);
@@ -34,7 +34,7 @@ var latencyRate = options.Int("--latency-rate", 200);
 var latencySeconds = options.Int("--latency-seconds", 60);
 var throughputRate = options.Int("--throughput-rate", 1500);
 var throughputSeconds = options.Int("--throughput-seconds", 60);
-var capacity = latencyRate * (latencySeconds + 40) + throughputRate * (throughputSeconds + 20) + 10_000;
+var capacity = latencyRate * (latencySeconds + 40) + (options.Int("--sustained-rate", 600) + throughputRate) * (throughputSeconds + 20) + 10_000;
 await using var server = await FeedServer.StartAsync(feeds, options.Int("--hosts", 20), options.Int("--seed", 42), capacity);
 await using var broker = await RabbitMqVirtualHost.CreateAsync("load");
 await using var alertsSchema = PostgresSchema.Create("load_alerts");
@@ -127,69 +127,81 @@ report["p50Ms"] = Rounded(latencies.P50);
 report["p95Ms"] = Rounded(latencies.P95);
 report["p99Ms"] = Rounded(latencies.P99);
 
-// 4. Throughput: more articles than the pipeline can take; the sustained rate is what each stage gets through.
-Console.WriteLine($"\n== throughput: {throughputRate} articles/s offered for {throughputSeconds} s");
-var before = await StagesAsync();
-var cpuBefore = CpuSeconds();
-var steadyFrom = DateTime.UtcNow;
-server.Rate = throughputRate;
-await Task.Delay(TimeSpan.FromSeconds(throughputSeconds));
-var after = await StagesAsync();
-var cpuAfter = CpuSeconds();
-var seconds = (DateTime.UtcNow - steadyFrom).TotalSeconds;
-server.Rate = 0;
-var rates = new Dictionary<string, double>
-{
-    ["offered"] = Math.Round((after.Offered - before.Offered) / seconds),
-    ["fetched"] = Math.Round((after.Fetched - before.Fetched) / seconds),
-    ["classified"] = Math.Round((after.Classified - before.Classified) / seconds),
-    ["recorded"] = Math.Round((after.Recorded - before.Recorded) / seconds),
-    ["alerted"] = Math.Round((after.Alerted - before.Alerted) / seconds),
-    ["forwarded"] = Math.Round((after.Forwarded - before.Forwarded) / seconds),
-};
-Console.WriteLine("   per stage, articles/s over the window: " + string.Join(", ", rates.Select(r => $"{r.Key} {r.Value:N0}")));
-var drained = Stopwatch.StartNew();
-var backlogDeadline = DateTime.UtcNow.AddMinutes(5);
-StageCounts last;
-do
-{
-    await Task.Delay(2000);
-    last = await StagesAsync();
-} while (last.Forwarded < last.Fetched && DateTime.UtcNow < backlogDeadline);
-var cpuDrained = CpuSeconds();
-Console.WriteLine($"   backlog drained {drained.Elapsed.TotalSeconds:0} s after the offer stopped ({last.Recorded:N0} of {last.Fetched:N0} fetched articles recorded, " +
-                  $"{last.Forwarded:N0} through the alert forwarder)");
-// The whole cost of an article: every process's CPU from the window's start until the last article offered in it went
-// through every stage, per article fetched in that time. Downstream stages that fell behind in the window did their
-// share of its articles' work after it; this counts it.
-var handledToEnd = Math.Max(1, last.Fetched - before.Fetched);
-var wholeCost = cpuDrained.ToDictionary(c => c.Key, c => Math.Round((c.Value - cpuBefore[c.Key]) * 1000 / handledToEnd, 2));
-Console.WriteLine($"   CPU ms per article, window and drain (all the work): {string.Join(", ", wholeCost.Select(c => $"{c.Key} {c.Value:0.00}"))} " +
-                  $"(total {wholeCost.Values.Sum():0.00} ms; {Environment.ProcessorCount} cores = {Environment.ProcessorCount * 1000 / Math.Max(0.01, wholeCost.Values.Sum()):N0} articles/s end to end if nothing else ran)");
-// Each service's CPU per article it handled (the poller's per fetched, the classifier's per classified, the rest per recorded).
-var recordedInWindow = Math.Max(1, after.Recorded - before.Recorded);
-long Handled(string process) => Math.Max(1, process switch
-{
-    "feedpoller" => after.Fetched - before.Fetched,
-    "classifier" => after.Classified - before.Classified,
-    _ => recordedInWindow,
-});
-var cpuPerArticle = cpuAfter.ToDictionary(c => c.Key, c => Math.Round((c.Value - cpuBefore[c.Key]) * 1000 / Handled(c.Key), 2));
-Console.WriteLine($"   CPU over the window: {string.Join(", ", cpuAfter.Select(c => $"{c.Key} {(c.Value - cpuBefore[c.Key]) / seconds:0.00} cores"))}");
-Console.WriteLine($"   CPU ms per article (poller per fetched, classifier per classified, others per recorded): {string.Join(", ", cpuPerArticle.Select(c => $"{c.Key} {c.Value:0.00}"))} " +
-                  $"(total {cpuPerArticle.Values.Sum():0.00} ms; {Environment.ProcessorCount} cores = {Environment.ProcessorCount * 1000 / Math.Max(0.01, cpuPerArticle.Values.Sum()):N0} articles/s if nothing else ran)");
-var alertMessages = Interlocked.Read(ref listener.Messages);
-var eventsPerArticle = await alertsSchema.ScalarAsync<double>(
-    $"select count(*)::float8 / greatest(1, count(*) filter (where type = 'article_fetched')) from {alertsSchema.Name}.mt_events");
-Console.WriteLine($"   per article: {eventsPerArticle:0.00} events in the store (article and story events); " +
-                  $"{alertMessages / (double)Math.Max(1, listener.Alerted.Count):0.00} messages on monitoring.alerts per alerted article " +
-                  $"({listener.Alerted.Count * 100.0 / Math.Max(1, last.Recorded):0}% of articles alerted)");
+// 4. Throughput, twice. First a rate the system should sustain (--sustained-rate, 600): every stage keeps up, and what comes out
+// at the end of the pipeline per second is the sustained end-to-end rate. Then more than it can take (--throughput-rate):
+// what each stage gets through, how backpressure holds the store to the pace of its alert forwarder, and how long the
+// backlog takes to drain; nothing may be lost.
+var sustained = await ThroughputAsync("sustained", options.Int("--sustained-rate", 600));
+var overload = await ThroughputAsync("overload", throughputRate);
 // End to end: through the last stage, the alert forwarder (an article that raises no alert passes it too).
-report["articlesPerSecond"] = rates["forwarded"];
-report["recordedPerSecond"] = rates["recorded"];
-report["wholeCpuMsPerArticle"] = wholeCost;
-report["cpuMsPerArticle"] = cpuPerArticle;
-report["stageArticlesPerSecond"] = rates;
+report["articlesPerSecond"] = sustained.Rates["forwarded"];
+report["sustained"] = new Dictionary<string, object> { ["stageArticlesPerSecond"] = sustained.Rates, ["drainSeconds"] = sustained.DrainSeconds };
+report["overloadArticlesPerSecond"] = overload.Rates["forwarded"];
+report["recordedPerSecond"] = overload.Rates["recorded"];
+report["wholeCpuMsPerArticle"] = overload.WholeCost;
+report["cpuMsPerArticle"] = overload.CpuPerArticle;
+report["stageArticlesPerSecond"] = overload.Rates;
+
+async Task<Throughput> ThroughputAsync(string title, int rate)
+{
+    Console.WriteLine($"\n== {title}: {rate} articles/s offered for {throughputSeconds} s");
+    var before = await StagesAsync();
+    var cpuBefore = CpuSeconds();
+    var steadyFrom = DateTime.UtcNow;
+    server.Rate = rate;
+    await Task.Delay(TimeSpan.FromSeconds(throughputSeconds));
+    var after = await StagesAsync();
+    var cpuAfter = CpuSeconds();
+    var seconds = (DateTime.UtcNow - steadyFrom).TotalSeconds;
+    server.Rate = 0;
+    var rates = new Dictionary<string, double>
+    {
+        ["offered"] = Math.Round((after.Offered - before.Offered) / seconds),
+        ["fetched"] = Math.Round((after.Fetched - before.Fetched) / seconds),
+        ["classified"] = Math.Round((after.Classified - before.Classified) / seconds),
+        ["recorded"] = Math.Round((after.Recorded - before.Recorded) / seconds),
+        ["alerted"] = Math.Round((after.Alerted - before.Alerted) / seconds),
+        ["forwarded"] = Math.Round((after.Forwarded - before.Forwarded) / seconds),
+    };
+    Console.WriteLine("   per stage, articles/s over the window: " + string.Join(", ", rates.Select(r => $"{r.Key} {r.Value:N0}")));
+    var drained = Stopwatch.StartNew();
+    var backlogDeadline = DateTime.UtcNow.AddMinutes(5);
+    StageCounts last;
+    do
+    {
+        await Task.Delay(2000);
+        last = await StagesAsync();
+    } while (last.Forwarded < last.Fetched && DateTime.UtcNow < backlogDeadline);
+    var cpuDrained = CpuSeconds();
+    Console.WriteLine($"   backlog drained {drained.Elapsed.TotalSeconds:0} s after the offer stopped ({last.Recorded:N0} of {last.Fetched:N0} fetched articles recorded, " +
+                      $"{last.Forwarded:N0} through the alert forwarder)");
+    // The whole cost of an article: every process's CPU from the window's start until the last article offered in it went
+    // through every stage, per article fetched in that time. Downstream stages that fell behind in the window did their
+    // share of its articles' work after it; this counts it.
+    var handledToEnd = Math.Max(1, last.Fetched - before.Fetched);
+    var wholeCost = cpuDrained.ToDictionary(c => c.Key, c => Math.Round((c.Value - cpuBefore[c.Key]) * 1000 / handledToEnd, 2));
+    Console.WriteLine($"   CPU ms per article, window and drain (all the work): {string.Join(", ", wholeCost.Select(c => $"{c.Key} {c.Value:0.00}"))} " +
+                      $"(total {wholeCost.Values.Sum():0.00} ms; {Environment.ProcessorCount} cores = {Environment.ProcessorCount * 1000 / Math.Max(0.01, wholeCost.Values.Sum()):N0} articles/s end to end if nothing else ran)");
+    // Each service's CPU per article it handled (the poller's per fetched, the classifier's per classified, the rest per recorded).
+    var recordedInWindow = Math.Max(1, after.Recorded - before.Recorded);
+    long Handled(string process) => Math.Max(1, process switch
+    {
+        "feedpoller" => after.Fetched - before.Fetched,
+        "classifier" => after.Classified - before.Classified,
+        _ => recordedInWindow,
+    });
+    var cpuPerArticle = cpuAfter.ToDictionary(c => c.Key, c => Math.Round((c.Value - cpuBefore[c.Key]) * 1000 / Handled(c.Key), 2));
+    Console.WriteLine($"   CPU over the window: {string.Join(", ", cpuAfter.Select(c => $"{c.Key} {(c.Value - cpuBefore[c.Key]) / seconds:0.00} cores"))}");
+    Console.WriteLine($"   CPU ms per article (poller per fetched, classifier per classified, others per recorded): {string.Join(", ", cpuPerArticle.Select(c => $"{c.Key} {c.Value:0.00}"))} " +
+                      $"(total {cpuPerArticle.Values.Sum():0.00} ms; {Environment.ProcessorCount} cores = {Environment.ProcessorCount * 1000 / Math.Max(0.01, cpuPerArticle.Values.Sum()):N0} articles/s if nothing else ran)");
+    var alertMessages = Interlocked.Read(ref listener.Messages);
+    var eventsPerArticle = await alertsSchema.ScalarAsync<double>(
+        $"select count(*)::float8 / greatest(1, count(*) filter (where type = 'article_fetched')) from {alertsSchema.Name}.mt_events");
+    Console.WriteLine($"   per article: {eventsPerArticle:0.00} events in the store (article and story events); " +
+                      $"{alertMessages / (double)Math.Max(1, listener.Alerted.Count):0.00} messages on monitoring.alerts per alerted article " +
+                      $"({listener.Alerted.Count * 100.0 / Math.Max(1, last.Recorded):0}% of articles alerted)");
+    return new Throughput(rates, wholeCost, cpuPerArticle, Math.Round(drained.Elapsed.TotalSeconds));
+}
 
 await sampling.CancelAsync();
 await sampler;
@@ -321,6 +333,9 @@ async Task<long> PublishedIntoAsync(string queue)
 }
 
 internal sealed record LatencyFigures(int Alerted, double P50, double P95, double P99, double Max, double AppearP50, double AppearP99);
+
+internal sealed record Throughput(Dictionary<string, double> Rates, Dictionary<string, double> WholeCost, Dictionary<string, double> CpuPerArticle,
+    double DrainSeconds);
 
 internal sealed record StageCounts(long Offered, long Fetched, long Classified, long Recorded, long Alerted, long Forwarded);
 
