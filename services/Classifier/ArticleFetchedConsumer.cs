@@ -60,26 +60,15 @@ public sealed class ArticlesFetchedConsumer(ArticleClassification classification
         }
 
         foreach (var (article, problem) in invalid ?? [])
+            await InvalidMessageException.SendToErrorQueueAsync(context, article, ArticleFetchedConsumerDefinition.ErrorQueue, problem, context.CancellationToken);
+        foreach (var article in failed ?? [])
         {
-            await Forward(context, article, ArticleFetchedConsumerDefinition.ErrorQueue, send =>
-            {
-                send.Headers.Set("MT-Reason", "invalid");
-                send.Headers.Set("MT-Fault-Message", problem);
-                send.Headers.Set("MT-Fault-ExceptionType", typeof(InvalidMessageException).FullName);
-                send.Headers.Set("MT-Fault-InputAddress", context.ReceiveContext.InputAddress?.ToString());
-                send.Headers.Set("MT-Fault-Timestamp", DateTimeOffset.UtcNow.ToString("O"));
-            });
+            var retry = await context.GetSendEndpoint(new Uri($"queue:{ArticleFetchedConsumerDefinition.Name}"));
+            await retry.Send(article, context.CancellationToken);
         }
-        foreach (var article in failed ?? []) await Forward(context, article, ArticleFetchedConsumerDefinition.Name, _ => { });
         if (results.Count == 0) return;
         await context.Publish(new ArticlesClassified(results, traceParents.Any(t => t is not null) ? traceParents : null));
         foreach (var classified in results) classification.Published(classified);
-    }
-
-    private static async Task Forward(ConsumeContext context, ArticleFetched article, string queue, Action<SendContext<ArticleFetched>> headers)
-    {
-        var endpoint = await context.GetSendEndpoint(new Uri($"queue:{queue}"));
-        await endpoint.Send(article, headers, context.CancellationToken);
     }
 }
 
