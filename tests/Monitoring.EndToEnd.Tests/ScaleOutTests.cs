@@ -85,7 +85,9 @@ public sealed class QuorumQueueTests(ITestOutputHelper output) : IAsyncLifetime
         await using var after = ServiceProcess.Start("Classifier", _environment);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline && !after.Output.Any(line => line.Contains("inequivalent arg 'x-queue-type'"))) await Task.Delay(200);
-        Assert.Contains(after.Output, line => line.Contains("inequivalent arg 'x-queue-type'") && line.Contains("classifier-article-fetched"));
+        // Either of its two queues (single articles, batches) may be the one the broker refuses first.
+        Assert.Contains(after.Output, line => line.Contains("inequivalent arg 'x-queue-type'") &&
+                                              (line.Contains("classifier-article-fetched") || line.Contains("classifier-articles-fetched")));
         using var ready = await after.Http.GetAsync("health/ready");
         Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.False(after.HasExited, "the service keeps running and reports itself not ready");

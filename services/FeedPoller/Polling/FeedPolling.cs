@@ -58,7 +58,7 @@ public sealed class FeedPolling(
             var language = feed.Language ?? document.Language;
             var drafts = document.Entries.Select(e => ArticleDraft.From(e, language)).OfType<ArticleDraft>().ToList();
             var (known, seen) = await store.LookupAsync(feed.Id, drafts, ct);
-            var decision = ArticleDeduplication.Decide(drafts, known, seen);
+            var decision = ArticleDeduplication.Decide(drafts, known, seen, started);
             await PublishAsync(feed, document, decision, started, ct);
 
             var entryDates = document.Entries.Select(e => e.Published ?? e.Updated).OfType<DateTimeOffset>().ToList();

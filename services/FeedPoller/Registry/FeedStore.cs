@@ -300,7 +300,7 @@ public sealed partial class FeedStore(NpgsqlDataSource dataSource, string schema
         var articles = new NpgsqlBatchCommand($"select article_id, revision, content_hash from {S}.articles where article_id = any(@ids)");
         articles.Parameters.AddWithValue("ids", ids);
         var entries = new NpgsqlBatchCommand(
-            $"select article_id, content_hash from {S}.feed_entries where feed_id = @feed and (article_id = any(@ids) or content_hash = any(@hashes))");
+            $"select article_id, content_hash, seen_at from {S}.feed_entries where feed_id = @feed and (article_id = any(@ids) or content_hash = any(@hashes))");
         entries.Parameters.AddWithValue("feed", feedId);
         entries.Parameters.AddWithValue("ids", ids);
         entries.Parameters.AddWithValue("hashes", hashes);
@@ -310,7 +310,7 @@ public sealed partial class FeedStore(NpgsqlDataSource dataSource, string schema
         while (await reader.ReadAsync(ct))
             known[reader.GetString(0)] = new KnownArticle(reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
         await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct)) seen.Add(new FeedEntrySeen(reader.GetString(0), reader.GetString(1)));
+        while (await reader.ReadAsync(ct)) seen.Add(new FeedEntrySeen(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
         return (known, seen);
     }
 
