@@ -117,8 +117,11 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
             var uri = MonitoringBus.RabbitMqUri(configuration);
             var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = false, ClientProvidedName = connectionName };
             _connection = await factory.CreateConnectionAsync(ct);
+            // No confirm throttling: the client's default limiter (128 outstanding confirms, delays of up to a second once
+            // half are used) paced each page's thousands of publishes; a page bounds what is in flight already.
             _channel = await _connection.CreateChannelAsync(
-                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+                    outstandingPublisherConfirmationsRateLimiter: null), ct);
             await _channel.ExchangeDeclareAsync(Name, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
             await _channel.ExchangeDeclareAsync(StoriesName, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: ct);
             return _channel;
