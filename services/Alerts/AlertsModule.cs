@@ -74,7 +74,7 @@ public static class AlertsModule
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 // Advisory locks are per database: each store (schema) elects its own hot daemon.
                 options.Projections.DaemonLockId = StableLockId("monitoring-daemon:" + schema);
-                options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
+                options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(DaemonPollMilliseconds(builder.Configuration));
                 options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(500);
 
                 options.Projections.Snapshot<ArticleDetails>(SnapshotLifecycle.Inline);
@@ -111,6 +111,20 @@ public static class AlertsModule
             .AddSubscriptionWithServices<StoryExchangeForwarder>(ServiceLifetime.Singleton)
             .AddAsyncDaemon(daemonMode);
         return builder;
+    }
+
+    /// <summary>
+    /// How often the daemon looks for new events while they keep coming (<c>MONITORING_DAEMON_POLL_MS</c>, default 100):
+    /// every shard reads one page per look, so a longer interval means fewer, bigger pages (less work per event) and
+    /// alerts that wait longer.
+    /// </summary>
+    public static int DaemonPollMilliseconds(IConfiguration configuration)
+    {
+        var text = configuration["MONITORING_DAEMON_POLL_MS"];
+        if (string.IsNullOrWhiteSpace(text)) return 100;
+        return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is >= 10 and <= 5_000
+            ? value
+            : throw new InvalidOperationException($"MONITORING_DAEMON_POLL_MS='{text}' is not a number of milliseconds from 10 to 5000.");
     }
 
     /// <summary>A 32-bit advisory lock id that is the same in every process for the same name.</summary>
