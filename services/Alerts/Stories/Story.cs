@@ -127,9 +127,57 @@ public sealed class StoryProjection : ProjectionBase, IProjection
             }
             Evolve(story, e);
         }
-        foreach (var story in changedStories.Values) operations.Store(story);
-        foreach (var entry in changedEntries.Values) operations.Store(entry);
+        QueueStories(operations, changedStories.Values.ToList());
+        QueueEntries(operations, changedEntries.Values.ToList());
     }
+
+    // One statement per page for each document type, with the columns Marten's own upsert keeps: a page used to send one
+    // upsert per story and per article entry (about 0.6 statements per article, 0.04–0.3 ms of PostgreSQL each).
+    private const string StoriesSql = """
+        insert into @table@ (id, data, mt_dotnet_type, mt_version, mt_last_modified, last_updated, last_surge_at)
+        select u.id, u.data, ?, gen_random_uuid(), transaction_timestamp(), u.last_updated, u.last_surge_at
+        from unnest(?::varchar[], ?::jsonb[], ?::timestamptz[], ?::timestamptz[]) as u(id, data, last_updated, last_surge_at)
+        on conflict (id) do update set data = excluded.data, mt_dotnet_type = excluded.mt_dotnet_type,
+            mt_version = excluded.mt_version, mt_last_modified = excluded.mt_last_modified,
+            last_updated = excluded.last_updated, last_surge_at = excluded.last_surge_at
+        """;
+
+    private const string EntriesSql = """
+        insert into @table@ (id, data, mt_dotnet_type, mt_version, mt_last_modified, story_id, joined_position, active)
+        select u.id, u.data, ?, gen_random_uuid(), transaction_timestamp(), u.story_id, u.joined_position, u.active
+        from unnest(?::varchar[], ?::jsonb[], ?::varchar[], ?::bigint[], ?::boolean[]) as u(id, data, story_id, joined_position, active)
+        on conflict (id) do update set data = excluded.data, mt_dotnet_type = excluded.mt_dotnet_type,
+            mt_version = excluded.mt_version, mt_last_modified = excluded.mt_last_modified,
+            story_id = excluded.story_id, joined_position = excluded.joined_position, active = excluded.active
+        """;
+
+    public static void QueueStories(IDocumentOperations operations, IReadOnlyList<Story> stories)
+    {
+        if (stories.Count == 0) return;
+        var serializer = operations.DocumentStore.Options.Serializer();
+        operations.QueueSqlCommand(StoriesSql.Replace("@table@", TableOf<Story>(operations)),
+            typeof(Story).FullName!,
+            stories.Select(s => s.Id).ToArray(),
+            stories.Select(s => serializer.ToJson(s)).ToArray(),
+            stories.Select(s => s.LastUpdated.ToUniversalTime()).ToArray(),
+            stories.Select(s => s.LastSurgeAt?.ToUniversalTime()).ToArray());
+    }
+
+    public static void QueueEntries(IDocumentOperations operations, IReadOnlyList<StoryArticleEntry> entries)
+    {
+        if (entries.Count == 0) return;
+        var serializer = operations.DocumentStore.Options.Serializer();
+        operations.QueueSqlCommand(EntriesSql.Replace("@table@", TableOf<StoryArticleEntry>(operations)),
+            typeof(StoryArticleEntry).FullName!,
+            entries.Select(e => e.Id).ToArray(),
+            entries.Select(e => serializer.ToJson(e)).ToArray(),
+            entries.Select(e => e.StoryId).ToArray(),
+            entries.Select(e => e.JoinedPosition).ToArray(),
+            entries.Select(e => e.Active).ToArray());
+    }
+
+    private static string TableOf<T>(IDocumentOperations operations) =>
+        operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
 
     /// <summary>The article entry event <paramref name="e"/> adds or changes, if any.</summary>
     public static StoryArticleEntry? Entry(IReadOnlyDictionary<string, StoryArticleEntry> entries, IEvent e)
