@@ -134,9 +134,9 @@ public sealed class PipelineHealth : BackgroundService
             .OrderBy(s => s.Name).ToList();
 
         var (queues, brokerError) = await QueuesAsync(ct);
-        var counts = await CountsAsync(connection, schema, now, ct);
+        var recorded = await RecordedLastMinuteAsync(connection, schema, highWater, now, ct);
         var fetched = await FetchedPerMinuteAsync(now, ct);
-        var rates = Rates(queues, counts, fetched, now);
+        var rates = Rates(queues, recorded, fetched, now);
         return Current = new PipelineSnapshot(now, highWater, projections, queues, brokerError, rates, _latencies.Summary(now.AddMinutes(-5)));
     }
 
@@ -150,45 +150,57 @@ public sealed class PipelineHealth : BackgroundService
         return result;
     }
 
-    // (time, highest sequence number then), newest last: where the last minute's events start in the store.
-    private readonly Queue<(DateTimeOffset At, long Sequence)> _marks = new();
+    // (time of the snapshot, articles recorded in the events it counted), newest last; the events counted so far end at
+    // _countedUpTo (a high-water mark: every event at or below it has committed, so none is missed by counting above it).
+    private readonly Queue<(DateTimeOffset At, long Articles)> _recorded = new();
+    private long _countedUpTo = -1;
 
-    /// <summary>
-    /// How far back a snapshot counts while no mark is a minute old yet (the first minute after a start): 200,000 events,
-    /// a minute of ~1,100 articles/s.
-    /// </summary>
+    /// <summary>How far back the first snapshot after a start counts (by time, within the last minute): 200,000 events.</summary>
     private const long FirstCountSpan = 200_000;
 
     /// <summary>
-    /// Articles recorded in the last minute, by event type. Only the store's newest events are read: those above the
-    /// highest sequence number seen a minute ago or more (an event recorded within the minute started its transaction
-    /// after that, so it took a higher number). Counting by time alone read the whole event table on every snapshot.
+    /// Articles recorded in about the last minute. Each snapshot counts only the events that reached the high-water mark
+    /// since the one before (a few seconds' worth) and keeps a minute of those counts; the first after a start counts the
+    /// last minute by time. Counting a whole minute of events on every snapshot cost ~130 ms of PostgreSQL every 5 s at
+    /// 800 articles/s.
     /// </summary>
-    private async Task<Dictionary<string, long>> CountsAsync(NpgsqlConnection connection, string schema, DateTimeOffset now, CancellationToken ct)
+    private async Task<long> RecordedLastMinuteAsync(NpgsqlConnection connection, string schema, long highWater, DateTimeOffset now, CancellationToken ct)
     {
-        long top;
-        await using (var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {schema}.mt_events", connection))
-            top = (long)(await max.ExecuteScalarAsync(ct))!;
-        DateTimeOffset oldestAt;
-        long oldest;
-        lock (_marks)
+        long from;
+        lock (_recorded)
         {
-            _marks.Enqueue((now, top));
-            // Keep the newest mark that is at least a minute old, and all newer ones.
-            while (_marks.Count > 1 && _marks.ElementAt(1).At <= now.AddMinutes(-1)) _marks.Dequeue();
-            (oldestAt, oldest) = _marks.Peek();
+            // A store emptied under us (a test's reset) starts over like a new process.
+            if (highWater < _countedUpTo)
+            {
+                _recorded.Clear();
+                _countedUpTo = -1;
+            }
+            from = _countedUpTo;
         }
-        var floor = oldestAt <= now.AddMinutes(-1) ? oldest : Math.Max(0, top - FirstCountSpan);
-        await using var command = new NpgsqlCommand($"""
-            select type, count(*) from {schema}.mt_events
-            where seq_id > @floor and timestamp >= now() - interval '1 minute' and type in ('article_fetched', 'article_updated', 'article_classified')
-            group by type
-            """, connection);
-        command.Parameters.AddWithValue("floor", floor);
-        var counts = new Dictionary<string, long>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = reader.GetInt64(1);
-        return counts;
+        var first = from <= 0;
+        long articles = 0;
+        if (highWater > Math.Max(0, from))
+        {
+            await using var command = new NpgsqlCommand($"""
+                select count(*) from {schema}.mt_events
+                where seq_id > @from and seq_id <= @to and type in ('article_fetched', 'article_updated')
+                {(first ? "and timestamp >= now() - interval '1 minute'" : "")}
+                """, connection);
+            command.Parameters.AddWithValue("from", first ? Math.Max(0, highWater - FirstCountSpan) : from);
+            command.Parameters.AddWithValue("to", highWater);
+            articles = (long)(await command.ExecuteScalarAsync(ct))!;
+        }
+        lock (_recorded)
+        {
+            // Two snapshots taken at once (the loop and an API call) count the same events: only the first one keeps its count.
+            if (_countedUpTo == from && highWater > from)
+            {
+                _recorded.Enqueue((now, articles));
+                _countedUpTo = highWater;
+            }
+            while (_recorded.Count > 0 && _recorded.Peek().At < now.AddMinutes(-1)) _recorded.Dequeue();
+            return _recorded.Sum(r => r.Articles);
+        }
     }
 
     // (time, articles the feeds had published then by their latest health reports), newest last.
@@ -213,7 +225,7 @@ public sealed class PipelineHealth : BackgroundService
         }
     }
 
-    private StageRates Rates(IReadOnlyList<QueueState> queues, Dictionary<string, long> lastMinute, double? fetchedArticles, DateTimeOffset now)
+    private StageRates Rates(IReadOnlyList<QueueState> queues, long recorded, double? fetchedArticles, DateTimeOffset now)
     {
         // What the broker saw published into each stage's queues, in messages: a message is one article or a batch of them.
         var fetchedMessages = queues.Where(q => (q.Name.Contains("article-fetched") || q.Name.Contains("articles-fetched")) && !IsFaultQueue(q.Name)).Sum(q => q.PublishRate) * 60;
@@ -222,7 +234,6 @@ public sealed class PipelineHealth : BackgroundService
         // messages times the articles per fetched message (the Classifier answers each batch with one batch).
         var fetched = fetchedArticles ?? fetchedMessages;
         var classified = fetchedMessages > 0 ? classifiedMessages * Math.Max(1, fetched / fetchedMessages) : classifiedMessages;
-        var recorded = lastMinute.GetValueOrDefault("article_fetched") + lastMinute.GetValueOrDefault("article_updated");
         var alerted = _latencies.Summary(now.AddMinutes(-1)).Samples;
         return new StageRates(Math.Round(fetched, 1), Math.Round(classified, 1), recorded, alerted);
     }
