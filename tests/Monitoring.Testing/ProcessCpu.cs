@@ -88,10 +88,12 @@ public static class ProcessCpu
         {
             return null;
         }
-        // pid (comm) state ppid ... utime(14) stime(15): comm may contain spaces and parentheses, so split after the last ')'.
+        // pid (comm) state ppid ... utime(14) stime(15) cutime(16) cstime(17): comm may contain spaces and parentheses, so
+        // split after the last ')'. cutime and cstime hold the CPU of the children it has reaped (PostgreSQL backends that
+        // closed): without them a tree's CPU went down when a backend ended.
         var close = text.LastIndexOf(')');
         if (close < 0) return null;
         var fields = text[(close + 2)..].Split(' ');
-        return (int.Parse(fields[1]), (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond);
+        return (int.Parse(fields[1]), (long.Parse(fields[11]) + long.Parse(fields[12]) + long.Parse(fields[13]) + long.Parse(fields[14])) / TicksPerSecond);
     }
 }
