@@ -2,7 +2,7 @@
 # Benchmarks and load runs against throwaway PostgreSQL and RabbitMQ servers (started like deploy/test.sh does, or the
 # servers named by MONITORING_POSTGRES / MONITORING_RABBITMQ / MONITORING_RABBITMQ_MANAGEMENT), printing their figures.
 #
-#   deploy/bench.sh [e2e] [--latency-rate 200 --sustained-rates 600,700,800,900 --throughput-rate 1500 --store-articles 1000000 ...]
+#   deploy/bench.sh [e2e] [--latency-rate 200 --sustained-rates 600,700,800,900,1000,1100 --throughput-rate 1500 --store-articles 1000000 ...]
 #                                    the whole system as in production; last line is one JSON object
 #   deploy/bench.sh classifiers [--articles 20000 --replicas 1,2 --repeat 1]
 #                                    Classifier replicas as competing consumers: sustained rate with 1, then 2 processes

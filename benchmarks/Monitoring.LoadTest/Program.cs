@@ -34,9 +34,9 @@ var latencyRate = options.Int("--latency-rate", 200);
 var latencySeconds = options.Int("--latency-seconds", 60);
 var throughputRate = options.Int("--throughput-rate", 1500);
 var throughputSeconds = options.Int("--throughput-seconds", 60);
-// The sustained phase steps up through these offered rates while every stage keeps up (--sustained-rates 600,700,800,900;
+// The sustained phase steps up through these offered rates while every stage keeps up (--sustained-rates 600,700,800,900,1000,1100;
 // --sustained-rate N runs one step).
-var sustainedRates = (options.Text("--sustained-rates") ?? options.Text("--sustained-rate") ?? "600,700,800,900")
+var sustainedRates = (options.Text("--sustained-rates") ?? options.Text("--sustained-rate") ?? "600,700,800,900,1000,1100")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList();
 var capacity = latencyRate * (latencySeconds + 40) + (sustainedRates.Sum() + throughputRate) * (throughputSeconds + 30) + 10_000;
 await using var server = await FeedServer.StartAsync(feeds, options.Int("--hosts", 20), options.Int("--seed", 42), capacity);
@@ -131,7 +131,7 @@ report["p50Ms"] = Rounded(latencies.P50);
 report["p95Ms"] = Rounded(latencies.P95);
 report["p99Ms"] = Rounded(latencies.P99);
 
-// 4. Throughput. First the sustained rate: offered rates stepped up (--sustained-rates, 600,700,800,900) while every stage
+// 4. Throughput. First the sustained rate: offered rates stepped up (--sustained-rates, 600,700,800,900,1000,1100) while every stage
 // keeps up — what comes out at the end of the pipeline (the alert forwarder) is within 5 % of what was fetched in the same
 // minute, so no backlog grows. The sustained end-to-end rate is the forwarded rate of the highest step that kept up. Then
 // more than it can take (--throughput-rate): what each stage gets through, how backpressure holds the store to the pace of
