@@ -36,27 +36,11 @@ public sealed class PrivateServers : IAsyncDisposable
         return servers;
     }
 
-    public async Task StartRabbitMqAsync()
-    {
-        // The node picks free ports for its epmd and distribution just before it starts; while the suite's other tests
-        // open connections, one of them is now and then taken in between and the node stops at boot ("nodistribution").
-        // Once, it is stopped and started again on new ones. A second failure is the test's: the broker's own logs go into
-        // the exception (the folder is deleted with the servers).
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await ShellAsync($"start_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}; " +
-                                 $"(wait_for_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}) || " +
-                                 $"{{ tail -n 40 {_folder}/rabbitmq/server.log {_folder}/rabbitmq/log/*.log >&2; exit 1; }}");
-                return;
-            }
-            catch (InvalidOperationException e) when (attempt == 1 && e.Message.Contains("nodistribution"))
-            {
-                await ShellAsync($"stop_rabbitmq {_folder}/rabbitmq");
-            }
-        }
-    }
+    public Task StartRabbitMqAsync() =>
+        // On failure the broker's own logs go into the exception: the folder is deleted with the servers.
+        ShellAsync($"start_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}; " +
+                   $"(wait_for_rabbitmq {_folder}/rabbitmq {_amqpPort} {_managementPort}) || " +
+                   $"{{ tail -n 40 {_folder}/rabbitmq/server.log {_folder}/rabbitmq/log/*.log >&2; exit 1; }}");
 
     public Task StartPostgresAsync() => ShellAsync($"start_postgres {_folder}/postgres {_postgresPort} test");
 

@@ -209,20 +209,12 @@ public sealed class CountryAlertsProjection : ProjectionBase, IProjection
         """;
 
     /// <summary>One statement for all the alerts of a page, with the columns Marten's own upsert keeps.</summary>
-    private static void QueueWrite(IDocumentOperations operations, string sql, IReadOnlyList<CountryAlert> alerts)
-    {
-        if (alerts.Count == 0) return;
-        var table = operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(CountryAlert)).TableName.QualifiedName;
-        var serializer = operations.DocumentStore.Options.Serializer();
-        operations.QueueSqlCommand(sql.Replace("@table@", table),
-            typeof(CountryAlert).FullName!,
-            alerts.Select(a => a.Id).ToArray(),
-            alerts.Select(a => serializer.ToJson(a)).ToArray(),
+    private static void QueueWrite(IDocumentOperations operations, string sql, IReadOnlyList<CountryAlert> alerts) =>
+        DocumentRows.Queue(operations, sql, alerts, a => a.Id,
             alerts.Select(a => a.Country).ToArray(),
             alerts.Select(a => a.DetectedAt.ToUniversalTime()).ToArray(),
             alerts.Select(a => a.Active).ToArray(),
             alerts.Select(a => a.SeverityLevel).ToArray());
-    }
 
     /// <summary>The alert <paramref name="id"/> after event <paramref name="e"/> (null while it never alerted).</summary>
     public static CountryAlert? Evolve(CountryAlert? alert, string id, IEvent e)

@@ -151,33 +151,16 @@ public sealed class StoryProjection : ProjectionBase, IProjection
             story_id = excluded.story_id, joined_position = excluded.joined_position, active = excluded.active
         """;
 
-    public static void QueueStories(IDocumentOperations operations, IReadOnlyList<Story> stories)
-    {
-        if (stories.Count == 0) return;
-        var serializer = operations.DocumentStore.Options.Serializer();
-        operations.QueueSqlCommand(StoriesSql.Replace("@table@", TableOf<Story>(operations)),
-            typeof(Story).FullName!,
-            stories.Select(s => s.Id).ToArray(),
-            stories.Select(s => serializer.ToJson(s)).ToArray(),
+    public static void QueueStories(IDocumentOperations operations, IReadOnlyList<Story> stories) =>
+        DocumentRows.Queue(operations, StoriesSql, stories, s => s.Id,
             stories.Select(s => s.LastUpdated.ToUniversalTime()).ToArray(),
             stories.Select(s => s.LastSurgeAt?.ToUniversalTime()).ToArray());
-    }
 
-    public static void QueueEntries(IDocumentOperations operations, IReadOnlyList<StoryArticleEntry> entries)
-    {
-        if (entries.Count == 0) return;
-        var serializer = operations.DocumentStore.Options.Serializer();
-        operations.QueueSqlCommand(EntriesSql.Replace("@table@", TableOf<StoryArticleEntry>(operations)),
-            typeof(StoryArticleEntry).FullName!,
-            entries.Select(e => e.Id).ToArray(),
-            entries.Select(e => serializer.ToJson(e)).ToArray(),
+    public static void QueueEntries(IDocumentOperations operations, IReadOnlyList<StoryArticleEntry> entries) =>
+        DocumentRows.Queue(operations, EntriesSql, entries, e => e.Id,
             entries.Select(e => e.StoryId).ToArray(),
             entries.Select(e => e.JoinedPosition).ToArray(),
             entries.Select(e => e.Active).ToArray());
-    }
-
-    private static string TableOf<T>(IDocumentOperations operations) =>
-        operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
 
     /// <summary>The article entry event <paramref name="e"/> adds or changes, if any.</summary>
     public static StoryArticleEntry? Entry(IReadOnlyDictionary<string, StoryArticleEntry> entries, IEvent e)

@@ -197,29 +197,18 @@ public sealed class StoryAssigner(
     /// memberships and stories, and one statement for them all costs far less than hundreds. <paramref name="duplicated"/>
     /// fills a duplicated column: <c>last_seen</c> of <see cref="StoryMemory"/>, <c>story_id</c> of <see cref="StoryMember"/>.
     /// </summary>
-    private void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> id,
+    private static void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents, Func<T, string> id,
         (string Column, string Type, Array Values)? duplicated = null)
     {
-        if (documents.Count == 0) return;
-        var table = store.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
-        var serializer = store.Options.Serializer();
-        var ids = new string[documents.Count];
-        var data = new string[documents.Count];
-        for (var i = 0; i < documents.Count; i++)
-        {
-            ids[i] = id(documents[i]);
-            data[i] = serializer.ToJson(documents[i]);
-        }
         // The duplicated column, when there is one, travels as one more array beside ids and data.
         var (column, select, unnest, alias, set) = duplicated is { } extra
             ? ($", {extra.Column}", ", d.extra", $", ?::{extra.Type}[]", ", extra", $", {extra.Column} = excluded.{extra.Column}")
             : ("", "", "", "", "");
-        object[] values = duplicated is { } d ? [typeof(T).FullName!, ids, data, d.Values] : [typeof(T).FullName!, ids, data];
-        session.QueueSqlCommand(
-            $"insert into {table} (id, data, mt_dotnet_type, mt_last_modified{column}) select d.id, d.data, ?, transaction_timestamp(){select} " +
+        DocumentRows.Queue(session,
+            $"insert into @table@ (id, data, mt_dotnet_type, mt_last_modified{column}) select d.id, d.data, ?, transaction_timestamp(){select} " +
             $"from unnest(?::varchar[], ?::jsonb[]{unnest}) as d(id, data{alias}) on conflict (id) do update set data = excluded.data, " +
             $"mt_version = excluded.mt_version, mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified{set}",
-            values);
+            documents, id, duplicated is { } d ? [d.Values] : []);
     }
 
     /// <summary>Reads what the engine needs to know about articles it has not got in memory: their story, and that story when closed.</summary>
