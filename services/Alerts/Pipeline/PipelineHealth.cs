@@ -153,7 +153,7 @@ public sealed class PipelineHealth : BackgroundService
     // (time of the snapshot, articles recorded in the events it counted), newest last; the events counted so far end at
     // _countedUpTo (a high-water mark: every event at or below it has committed, so none is missed by counting above it).
     private readonly Queue<(DateTimeOffset At, long Articles)> _recorded = new();
-    private long _countedUpTo = -1;
+    private long _countedUpTo;
 
     /// <summary>How far back the first snapshot after a start counts (by time, within the last minute): 200,000 events.</summary>
     private const long FirstCountSpan = 200_000;
@@ -173,31 +173,37 @@ public sealed class PipelineHealth : BackgroundService
             if (highWater < _countedUpTo)
             {
                 _recorded.Clear();
-                _countedUpTo = -1;
+                _countedUpTo = 0;
             }
             from = _countedUpTo;
         }
-        var first = from <= 0;
-        long articles = 0;
-        if (highWater > Math.Max(0, from))
-        {
-            await using var command = new NpgsqlCommand($"""
-                select count(*) from {schema}.mt_events
-                where seq_id > @from and seq_id <= @to and type in ('article_fetched', 'article_updated')
-                {(first ? "and timestamp >= now() - interval '1 minute'" : "")}
-                """, connection);
-            command.Parameters.AddWithValue("from", first ? Math.Max(0, highWater - FirstCountSpan) : from);
-            command.Parameters.AddWithValue("to", highWater);
-            articles = (long)(await command.ExecuteScalarAsync(ct))!;
-        }
+        if (highWater <= from) return RecordedSum(now);
+        var first = from == 0;
+        await using var command = new NpgsqlCommand($"""
+            select count(*) from {schema}.mt_events
+            where seq_id > @from and seq_id <= @to and type in ('article_fetched', 'article_updated')
+            {(first ? "and timestamp >= now() - interval '1 minute'" : "")}
+            """, connection);
+        command.Parameters.AddWithValue("from", first ? Math.Max(0, highWater - FirstCountSpan) : from);
+        command.Parameters.AddWithValue("to", highWater);
+        var articles = (long)(await command.ExecuteScalarAsync(ct))!;
         lock (_recorded)
         {
             // Two snapshots taken at once (the loop and an API call) count the same events: only the first one keeps its count.
-            if (_countedUpTo == from && highWater > from)
+            if (_countedUpTo == from)
             {
                 _recorded.Enqueue((now, articles));
                 _countedUpTo = highWater;
             }
+        }
+        return RecordedSum(now);
+    }
+
+    /// <summary>The counts of the last minute's snapshots, older ones dropped.</summary>
+    private long RecordedSum(DateTimeOffset now)
+    {
+        lock (_recorded)
+        {
             while (_recorded.Count > 0 && _recorded.Peek().At < now.AddMinutes(-1)) _recorded.Dequeue();
             return _recorded.Sum(r => r.Articles);
         }
