@@ -138,7 +138,8 @@ report["p99Ms"] = Rounded(latencies.P99);
 // its alert forwarder, and how long the backlog takes to drain; nothing may be lost.
 const double KeepsUp = 0.95;
 var ThroughputWarmUp = TimeSpan.FromSeconds(10);
-ArticleEvents? recordedArticles = null, forwardedArticles = null;
+var recordedArticles = new ArticleEvents(alertsSchema);
+var forwardedArticles = new ArticleEvents(alertsSchema);
 var steps = new List<Dictionary<string, object>>();
 Throughput? sustained = null;
 Throughput? first = null;
@@ -161,13 +162,14 @@ foreach (var rate in sustainedRates)
 }
 var overload = await ThroughputAsync("overload", throughputRate);
 // When not even the first step kept up, what it got through is reported, and keptUp says so.
-report["articlesPerSecond"] = (sustained ?? first!).Rates["forwarded"];
+var reported = sustained ?? first!;
+report["articlesPerSecond"] = reported.Rates["forwarded"];
 report["sustained"] = new Dictionary<string, object>
 {
     ["keptUp"] = sustained is not null,
-    ["stageArticlesPerSecond"] = (sustained ?? first!).Rates,
-    ["drainSeconds"] = (sustained ?? first!).DrainSeconds,
-    ["wholeCpuMsPerArticle"] = (sustained ?? first!).WholeCost,
+    ["stageArticlesPerSecond"] = reported.Rates,
+    ["drainSeconds"] = reported.DrainSeconds,
+    ["wholeCpuMsPerArticle"] = reported.WholeCost,
     ["steps"] = steps,
 };
 report["overloadArticlesPerSecond"] = overload.Rates["forwarded"];
@@ -347,8 +349,6 @@ async Task<Dictionary<string, (double P50, double P99)>> LatencyBreakdownAsync(l
 
 async Task<StageCounts> StagesAsync()
 {
-    recordedArticles ??= new ArticleEvents(alertsSchema);
-    forwardedArticles ??= new ArticleEvents(alertsSchema);
     var feedsJson = await services["FeedPoller"].Http.GetFromJsonAsync<JsonElement>("api/feeds");
     var fetched = feedsJson.EnumerateArray().Sum(f => f.GetProperty("articlesPublished").GetInt64());
     // The broker counts messages, and the Classifier answers each batch of fetched articles with one batch: classified
