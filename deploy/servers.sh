@@ -8,11 +8,16 @@ SERVERS_STARTED=()
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
+# A TCP port on 127.0.0.1 that nothing listens on right now, below the kernel's ephemeral range: a port in that range
+# can become the source port of some outgoing connection between this check and the server's bind (a test's RabbitMQ
+# node then stopped at boot with "dist_port_already_used").
 free_port() {
-  local port
+  local port low=32768 from=10000 span
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  span=$(( low - from ))
+  if (( span < 1000 )); then from=30000; span=20000; fi
   for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 20000) + 30000 ))
+    port=$(( (RANDOM % span) + from ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"; return 0
     fi
