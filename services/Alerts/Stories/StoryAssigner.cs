@@ -24,8 +24,8 @@ public sealed class StoryAssigner(
     IConfiguration configuration, ILogger<StoryAssigner> logger)
     : SingleWriterLoop(database, "monitoring-story-assigner", store.Options.DatabaseSchemaName)
 {
-    /// <summary>Article events read per page at most (a page is one transaction): about half as many articles.</summary>
-    public const int PageSize = 2000;
+    /// <summary>Classification events read per page at most (a page is one transaction), with the article texts between them.</summary>
+    public const int PageSize = 1000;
 
     private static readonly Counter<long> Assigned =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.stories.assigned", description: "Classification events the story assigner processed");
@@ -92,31 +92,37 @@ public sealed class StoryAssigner(
         {
             events = await query.Events.QueryAllRawEvents()
                 .Where(e => e.Sequence > from && e.Sequence <= safe)
-                .Where(e => e.EventTypesAre(typeof(ArticleFetched), typeof(ArticleUpdated), typeof(ArticleClassified), typeof(ArticleReclassified)))
+                .Where(e => e.EventTypesAre(typeof(ArticleClassified), typeof(ArticleReclassified)))
                 .OrderBy(e => e.Sequence)
                 .Take(PageSize)
                 .ToListAsync(ct);
         }
         var readUpTo = events.Count == PageSize ? events[^1].Sequence : safe;
+        // The texts come straight from the table, as text: the whole article events (every field as JSON, then as objects)
+        // cost both PostgreSQL and this process more than the rest of the page together. Not cut to the fingerprint's
+        // head in SQL: left() counts the characters of the whole text, which costs PostgreSQL more than sending it.
+        var textEvents = await TextsBetweenAsync(from, readUpTo, ct);
         var newestAge = events.Count == 0 ? TimeSpan.Zero : DateTimeOffset.UtcNow - events.Max(e => e.Timestamp);
 
-        var classifications = new List<(long Position, IArticleClassification Event, string? Text)>();
+        // In store order, each classification takes the latest text of its article recorded before it.
+        var classifications = new List<(long Position, IArticleClassification Event, string? Text)>(events.Count);
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         var newArticles = new HashSet<string>(StringComparer.Ordinal);
+        var next = 0;
         foreach (var e in events)
         {
-            switch (e.Data)
-            {
-                case ArticleFetched fetched:
-                    texts[fetched.ArticleId] = fetched.Text;
-                    newArticles.Add(fetched.ArticleId);
-                    break;
-                case ArticleUpdated updated: texts[updated.ArticleId] = updated.Text; break;
-                case IArticleClassification classification:
-                    classifications.Add((e.Sequence, classification, texts.GetValueOrDefault(classification.ArticleId)));
-                    break;
-            }
+            for (; next < textEvents.Count && textEvents[next].Position < e.Sequence; next++) Take(textEvents[next]);
+            if (e.Data is IArticleClassification classification)
+                classifications.Add((e.Sequence, classification, texts.GetValueOrDefault(classification.ArticleId)));
         }
+        for (; next < textEvents.Count; next++) Take(textEvents[next]);
+
+        void Take(ArticleText text)
+        {
+            texts[text.ArticleId] = text.Text;
+            if (text.Fetched) newArticles.Add(text.ArticleId);
+        }
+
         var missingTexts = classifications.Where(c => c.Text is null && c.Event.Alert().Countries.Count > 0).Select(c => c.Event.ArticleId).Distinct().ToArray();
         var earlierTexts = missingTexts.Length == 0 ? [] : await TextsBeforeAsync(missingTexts, from, ct);
 
@@ -130,7 +136,7 @@ public sealed class StoryAssigner(
                 : null;
             inputs[i] = new StoryInput(position, classification, fingerprint);
         });
-        return new StoryPage(readUpTo, events.Count, inputs, newArticles, Stopwatch.GetElapsedTime(started), newestAge);
+        return new StoryPage(readUpTo, events.Count + textEvents.Count, inputs, newArticles, Stopwatch.GetElapsedTime(started), newestAge);
     }
 
     /// <summary>Decides the page's story events and writes them with the engine's memory and the checkpoint, in one transaction.</summary>
@@ -250,6 +256,27 @@ public sealed class StoryAssigner(
         var members = await query.Query<StoryMember>().Where(m => ids.Contains(m.StoryId)).ToListAsync(ct);
         foreach (var story in members.GroupBy(m => m.StoryId)) stored[story.Key].Members.AddRange(story.OrderBy(m => m.Order));
         return stories;
+    }
+
+    /// <summary>An article's text as an ArticleFetched or ArticleUpdated event recorded it.</summary>
+    private sealed record ArticleText(long Position, string ArticleId, bool Fetched, string Text);
+
+    /// <summary>The article texts recorded in (<paramref name="after"/>, <paramref name="upTo"/>], in store order.</summary>
+    private async Task<List<ArticleText>> TextsBetweenAsync(long after, long upTo, CancellationToken ct)
+    {
+        await using var command = Database.CreateCommand($"""
+            select seq_id, stream_id, type = 'article_fetched', data->>'Text'
+            from {store.Options.Events.DatabaseSchemaName}.mt_events
+            where seq_id > @after and seq_id <= @upTo and type in ('article_fetched', 'article_updated') and is_archived = false
+            order by seq_id
+            """);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("upTo", upTo);
+        var texts = new List<ArticleText>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            texts.Add(new ArticleText(reader.GetInt64(0), reader.GetString(1), reader.GetBoolean(2), reader.IsDBNull(3) ? "" : reader.GetString(3)));
+        return texts;
     }
 
     /// <summary>Each article's latest text recorded at or before <paramref name="position"/>.</summary>
