@@ -65,6 +65,9 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
     /// <summary>A connection and a confirming channel, used by one publisher at a time, opened again after a failure.</summary>
     private sealed class Publisher(IConfiguration configuration, string connectionName) : IAsyncDisposable
     {
+        /// <summary>Messages published and not yet confirmed, at most, on the channel.</summary>
+        private const int UnconfirmedWindow = 512;
+
         private readonly SemaphoreSlim _gate = new(1, 1);
         private IConnection? _connection;
         private IChannel? _channel;
@@ -94,6 +97,9 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
                                 ["x-monitoring-replay"] = message.Replay,
                             },
                         };
+                        // At most a window of messages unconfirmed: the client scans every outstanding confirm on each
+                        // ack it gets, so a page's thousands outstanding at once made that scan the costly part.
+                        if (confirms.Count >= UnconfirmedWindow) await confirms[^UnconfirmedWindow];
                         confirms.Add(channel.BasicPublishAsync(exchange, message.RoutingKey, false, properties, message.Body, ct).AsTask());
                     }
                     await Task.WhenAll(confirms);
@@ -117,8 +123,8 @@ public sealed class AlertExchange(IConfiguration configuration) : IAsyncDisposab
             var uri = MonitoringBus.RabbitMqUri(configuration);
             var factory = new ConnectionFactory { Uri = uri, AutomaticRecoveryEnabled = false, ClientProvidedName = connectionName };
             _connection = await factory.CreateConnectionAsync(ct);
-            // No confirm throttling: the client's default limiter (128 outstanding confirms, delays of up to a second once
-            // half are used) paced each page's thousands of publishes; a page bounds what is in flight already.
+            // No confirm throttling by the client: its default limiter (128 outstanding confirms, delays of up to a second
+            // once half are used) paced each page's thousands of publishes; the window above bounds what is in flight.
             _channel = await _connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
                     outstandingPublisherConfirmationsRateLimiter: null), ct);
