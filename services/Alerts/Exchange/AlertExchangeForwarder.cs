@@ -33,9 +33,6 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
     /// <summary>Events (of any type) read beyond a page at most, per page.</summary>
     public const int ReadAhead = 4 * AlertFeedReader.PageSize;
 
-    /// <summary>Pages with at least this many events do not read ahead (they come while alerts arrive faster than ~500/s).</summary>
-    public const int ReadAheadBelow = 50;
-
     private static readonly Counter<long> AlertsPublished =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.alerts.published", description: "Alerts published to the monitoring.alerts exchange");
 
@@ -87,11 +84,7 @@ public sealed class AlertExchangeForwarder : SubscriptionBase
             links = Stopwatch.GetElapsedTime(arrived) - storyWait;
         }
         var upTo = page.SequenceCeiling;
-        // Only short pages read ahead: every event read ahead is loaded again by the daemon for the page that covers it,
-        // and pages as long as ReadAheadBelow already carry enough alerts to pay for their confirms and commit.
-        var safe = page.Events.Count >= ReadAheadBelow
-            ? upTo
-            : Math.Min(await Feed.SafePositionAsync(cancellationToken), page.SequenceCeiling + ReadAhead);
+        var safe = Math.Min(await Feed.SafePositionAsync(cancellationToken), page.SequenceCeiling + ReadAhead);
         if (safe > upTo)
         {
             var all = items.ToList();
