@@ -114,14 +114,14 @@ public static class AlertsModule
     }
 
     /// <summary>
-    /// How often the daemon looks for new events while they keep coming (<c>MONITORING_DAEMON_POLL_MS</c>, default 100):
+    /// How often the daemon looks for new events while they keep coming (<c>MONITORING_DAEMON_POLL_MS</c>, default 250):
     /// every shard reads one page per look, so a longer interval means fewer, bigger pages (less work per event) and
     /// alerts that wait longer.
     /// </summary>
     public static int DaemonPollMilliseconds(IConfiguration configuration)
     {
         var text = configuration["MONITORING_DAEMON_POLL_MS"];
-        if (string.IsNullOrWhiteSpace(text)) return 100;
+        if (string.IsNullOrWhiteSpace(text)) return 250;
         return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is >= 10 and <= 5_000
             ? value
             : throw new InvalidOperationException($"MONITORING_DAEMON_POLL_MS='{text}' is not a number of milliseconds from 10 to 5000.");
