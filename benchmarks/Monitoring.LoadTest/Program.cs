@@ -9,8 +9,9 @@ using Monitoring.Testing;
 // deploy/bench.sh: the whole system under load, on the real RabbitMQ and PostgreSQL the script started, as in production
 // (three service processes), fed by local news feeds; then a store of many articles for query latency. Prints figures as
 // it goes; the last line is one JSON object. Options: --feeds --hosts --latency-rate --latency-seconds --sustained-rates --throughput-rate
-// --throughput-seconds --store-articles --raw-messages --raw-rows --seed, and --alerts-env KEY=VALUE[,KEY=VALUE…] (extra
-// environment for the Alerts process only, e.g. a runtime setting such as DOTNET_GCgen0MaxBudget, to compare configurations)
+// --throughput-seconds --store-articles --raw-messages --raw-rows --seed, and --alerts-env, --classifier-env, --feedpoller-env
+// KEY=VALUE[,KEY=VALUE…] (extra environment for that service only, e.g. a runtime setting such as DOTNET_GCGen0MaxBudget, to
+// compare configurations)
 var options = new Options(args);
 if (args is ["classifiers", ..]) return await ClassifierScaling.RunAsync(options);
 if (args is ["store", ..]) return await StoreScale.RunAloneAsync(options, args);
@@ -62,23 +63,29 @@ var environment = new Dictionary<string, string>
     ["MONITORING_HOST_SPACING_MS"] = "0",
     ["MONITORING_TELEMETRY"] = "none",
 };
-var alertsEnvironment = new Dictionary<string, string>(environment);
-foreach (var setting in (options.Text("--alerts-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+// --alerts-env, --classifier-env, --feedpoller-env KEY=VALUE[,KEY=VALUE…]: extra environment for one service.
+Dictionary<string, string> EnvironmentOf(string service)
 {
-    var equals = setting.IndexOf('=');
-    if (equals <= 0) throw new ArgumentException($"--alerts-env: '{setting}' is not KEY=VALUE");
-    alertsEnvironment[setting[..equals]] = setting[(equals + 1)..];
+    var result = new Dictionary<string, string>(environment);
+    var option = $"--{service.ToLowerInvariant()}-env";
+    foreach (var setting in (options.Text(option) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var equals = setting.IndexOf('=');
+        if (equals <= 0) throw new ArgumentException($"{option}: '{setting}' is not KEY=VALUE");
+        result[setting[..equals]] = setting[(equals + 1)..];
+    }
+    if (result.Count > environment.Count)
+        Console.WriteLine($"   {service} runs with {string.Join(", ", result.Keys.Except(environment.Keys).Select(k => $"{k}={result[k]}"))}");
+    return result;
 }
-if (alertsEnvironment.Count > environment.Count)
-    Console.WriteLine($"   Alerts runs with {string.Join(", ", alertsEnvironment.Keys.Except(environment.Keys).Select(k => $"{k}={alertsEnvironment[k]}"))}");
 var services = new Dictionary<string, ServiceProcess>
 {
-    ["Alerts"] = ServiceProcess.Start("Alerts", alertsEnvironment),
-    ["Classifier"] = ServiceProcess.Start("Classifier", environment),
+    ["Alerts"] = ServiceProcess.Start("Alerts", EnvironmentOf("Alerts")),
+    ["Classifier"] = ServiceProcess.Start("Classifier", EnvironmentOf("Classifier")),
 };
 await Task.WhenAll(services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
 await using var listener = await AlertListener.StartAsync(broker.AmqpUri);
-services["FeedPoller"] = ServiceProcess.Start("FeedPoller", environment);
+services["FeedPoller"] = ServiceProcess.Start("FeedPoller", EnvironmentOf("FeedPoller"));
 await services["FeedPoller"].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
 
 // The postmaster (its backends are its children) and the RabbitMQ node, by the ports they listen on.
