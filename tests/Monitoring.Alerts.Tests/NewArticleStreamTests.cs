@@ -208,4 +208,55 @@ public sealed class NewArticleStreamTests(AlertStoreFixture store) : IClassFixtu
         Assert.Equal(NewArticleStreams.EventsAppendedChannel, await notified.Task);
         Assert.Equal(2, (await StreamAsync(id)).Count);
     }
+
+    [Fact]
+    public async Task A_recorder_chosen_as_a_deadlock_victim_records_its_batch_in_a_new_transaction()
+    {
+        // Two known articles; the recorder appends to their streams in id order, A then B.
+        var ids = new[] { NewId(), NewId() }.Order(StringComparer.Ordinal).ToArray();
+        await RecordAsync(ids.Select(id => Articles.Classified(id)).ToArray());
+        var schema = store.SchemaName;
+
+        // Another writer takes B's stream row first, then A's, once the recorder holds A and waits for B.
+        await using var other = new NpgsqlConnection(Testing.PostgresSchema.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        // This side waits long before it looks for a deadlock, so PostgreSQL picks the recorder as the victim.
+        await using (var patient = new NpgsqlCommand("set local deadlock_timeout = '30s'", other, transaction)) await patient.ExecuteNonQueryAsync();
+        await using (var lockB = new NpgsqlCommand($"update {schema}.mt_streams set timestamp = now() where id = $1", other, transaction)
+                     { Parameters = { new() { Value = ids[1] } } })
+            await lockB.ExecuteNonQueryAsync();
+
+        var recording = RecordAsync(ids.Select(id => Articles.Classified(id, revision: 2, title: "Updated")).ToArray());
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await WaitingOnLocksAsync(other.ProcessID) == 0)
+        {
+            Assert.False(recording.IsCompleted, "the recorder should be waiting for B's row");
+            Assert.True(DateTime.UtcNow < deadline, "the recorder never waited for B's row");
+            await Task.Delay(20);
+        }
+        await using (var lockA = new NpgsqlCommand($"update {schema}.mt_streams set timestamp = now() where id = $1", other, transaction)
+                     { Parameters = { new() { Value = ids[0] } } })
+            await lockA.ExecuteNonQueryAsync(); // the recorder's backend finds the deadlock after 1 s and is rolled back
+        await transaction.CommitAsync();
+
+        Assert.Equal(2, await recording);
+        foreach (var id in ids)
+        {
+            var events = await StreamAsync(id);
+            Assert.Single(events, e => e.Data is ArticleUpdated);
+            Assert.Equal(Enumerable.Range(1, events.Count).Select(v => (long)v), events.Select(e => e.Version));
+        }
+    }
+
+    /// <summary>How many backends wait on a lock the given backend holds (the recorder, in the test above).</summary>
+    private static async Task<long> WaitingOnLocksAsync(int holder)
+    {
+        await using var connection = new NpgsqlConnection(Testing.PostgresSchema.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select count(*) from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", connection)
+            { Parameters = { new() { Value = holder } } };
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 }

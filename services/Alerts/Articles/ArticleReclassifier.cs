@@ -34,7 +34,8 @@ public sealed class ArticleReclassifier(IDocumentStore store, NpgsqlDataSource d
             var texts = await TextsAsync(page.Select(a => a.Id).ToArray(), ct);
             var decisions = new (ArticleDetails Article, ArticleReclassified? Change)[page.Count];
             Parallel.For(0, page.Count, i => decisions[i] = (page[i], Decide(page[i], texts.GetValueOrDefault(page[i].Id, ""))));
-            var changes = decisions.Where(d => d.Change is not null).ToList();
+            // In the ids' ordinal order, as the recorder appends, so the two never lock the same streams in opposite orders.
+            var changes = decisions.Where(d => d.Change is not null).OrderBy(d => d.Article.Id, StringComparer.Ordinal).ToList();
             if (changes.Count == 0) continue;
 
             try

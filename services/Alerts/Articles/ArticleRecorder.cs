@@ -45,7 +45,7 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
             {
                 return await TryRecordBatchAsync(messages, ct);
             }
-            catch (Exception e) when (attempt < MaxAttempts && e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException)
+            catch (Exception e) when (attempt < MaxAttempts && IsConflict(e))
             {
                 AlertsLog.RecordingConflict(logger, messages.Count, attempt);
             }
@@ -66,7 +66,9 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
         var appended = 0;
         var activities = new List<Activity>();
         var newStreams = new NewArticleStreams(store, session.TenantId);
-        foreach (var group in deliveries.GroupBy(d => d.Message.Article.ArticleId))
+        // Streams are written in one order (their ids, ordinal) by every writer, as the reclassifier does, so two
+        // transactions appending to the same streams queue behind each other instead of deadlocking.
+        foreach (var group in deliveries.GroupBy(d => d.Message.Article.ArticleId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             stored.TryGetValue(group.Key, out var current);
             var startVersion = current?.Version ?? 0;
@@ -112,6 +114,27 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
             foreach (var activity in activities) activity.Dispose();
         }
         return appended;
+    }
+
+    /// <summary>
+    /// A batch that lost a race: another writer appended to one of its streams first (a version conflict), or
+    /// PostgreSQL chose this transaction as a deadlock's victim. A deadlock shows up either as itself or as "current
+    /// transaction is aborted" (25P02): Marten replays a failed commit on a deadlock, but it cannot roll back a
+    /// transaction it does not own, so its replay runs in the aborted one. Either way this transaction wrote nothing,
+    /// and the batch is read and decided again in a new one.
+    /// </summary>
+    internal static bool IsConflict(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException)
+                return true;
+            if (current is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.InFailedSqlTransaction })
+                return true;
+            if (current is AggregateException aggregate)
+                return aggregate.InnerExceptions.Any(IsConflict);
+        }
+        return false;
     }
 
     private static readonly ConcurrentDictionary<Type, Func<object, IEvent>> EventWrappers = new();
