@@ -71,6 +71,11 @@ public static class AlertsModule
                 options.Events.UseListenNotifyForEventAppends = true;
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.MetadataConfig.HeadersEnabled = true;
+                // Marten's serializer escapes every character outside ASCII (\uXXXX, six bytes) by default: an article in
+                // Russian, Arabic or Japanese went to PostgreSQL at two to three times its UTF-8 size, to be unescaped
+                // again into jsonb. Written as UTF-8 instead; jsonb stores the same value either way.
+                if (options.Serializer() is Marten.Services.SystemTextJsonSerializer json)
+                    json.Configure(o => o.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 // Advisory locks are per database: each store (schema) elects its own hot daemon.
                 options.Projections.DaemonLockId = StableLockId("monitoring-daemon:" + schema);

@@ -210,6 +210,16 @@ public sealed class NewArticleStreamTests(AlertStoreFixture store) : IClassFixtu
     }
 
     [Fact]
+    public void Event_and_document_JSON_carries_text_outside_ASCII_as_UTF8_not_escaped()
+    {
+        var json = store.Store.Options.Serializer().ToJson(new ArticleUpdated("a", 2, "Япония и ЕС", "日本とEUの防衛協定 — «pacte»", "https://x.example/é",
+            null, DateTimeOffset.UnixEpoch, "h"));
+        Assert.Contains("Япония и ЕС", json);
+        Assert.Contains("日本とEUの防衛協定 — «pacte»", json);
+        Assert.DoesNotContain("\\u", json);
+    }
+
+    [Fact]
     public async Task A_recorder_chosen_as_a_deadlock_victim_records_its_batch_in_a_new_transaction()
     {
         // Two known articles; the recorder appends to their streams in id order, A then B.
