@@ -65,6 +65,25 @@ public sealed class ExchangeTests(AlertStoreFixture store) : IClassFixture<Alert
     }
 
     [Fact]
+    public async Task A_backlog_of_several_reads_in_one_page_is_forwarded_whole_once_and_in_store_order()
+    {
+        // One transaction of 1,200 alerts: more than a page of the forwarder (500 events) and than its read-ahead.
+        await using var queue = await AmqpTestQueue.BindAsync(store.Broker.AmqpUri, "PY.#");
+        var ids = Enumerable.Range(0, 3 * AlertFeed.AlertFeedReader.PageSize - 300).Select(_ => NewId()).ToList();
+        await store.RecordBatchAsync(ids.Select(id => Articles.Classified(id, primary: ["PY"], topics: [Topics.Cyber], severity: Severity.Medium)).ToList());
+
+        await queue.WaitForAsync(m => m.Count >= ids.Count, Timeout);
+        await store.WaitForProjectionsAsync();
+        await Task.Delay(500);
+        var messages = await queue.DrainAsync();
+        var positions = messages.Select(m => m.Json.GetProperty("position").GetInt64()).ToList();
+        Assert.Equal(ids.Count, positions.Distinct().Count());
+        Assert.Equal(ids.Count, messages.Count);
+        Assert.Equal(positions.Order(), positions);
+        Assert.Equal(ids.Order(), messages.Select(m => m.Json.GetProperty("articleId").GetString()).Order());
+    }
+
+    [Fact]
     public async Task Replaying_a_time_range_publishes_its_alerts_again_marked_as_replay_with_ids_of_their_own()
     {
         var since = DateTimeOffset.UtcNow;
