@@ -5,8 +5,8 @@ internal static partial class AlertsLog
     [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Article {ArticleId} revision {Revision} already recorded; nothing appended")]
     public static partial void DuplicateIgnored(ILogger logger, string articleId, int revision);
 
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Debug, Message = "A batch of {Count} articles met a concurrent append (attempt {Attempt}); deciding again")]
-    public static partial void RecordingConflict(ILogger logger, int count, int attempt);
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Debug, Message = "A batch of {Count} articles met a conflict ({Kind}, attempt {Attempt}); deciding again")]
+    public static partial void RecordingConflict(ILogger logger, int count, string kind, int attempt);
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Taking the pipeline health snapshot failed")]
     public static partial void PipelineHealthFailed(ILogger logger, Exception exception);

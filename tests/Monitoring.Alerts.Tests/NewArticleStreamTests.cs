@@ -237,6 +237,20 @@ public sealed class NewArticleStreamTests(AlertStoreFixture store) : IClassFixtu
                      { Parameters = { new() { Value = ids[1] } } })
             await lockB.ExecuteNonQueryAsync();
 
+        // The retry is counted (other tests of this process may add conflicts of their own: at least ours).
+        var deadlocks = 0L;
+        using var meter = new System.Diagnostics.Metrics.MeterListener();
+        meter.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument, ArticleRecorder.Conflicts)) listener.EnableMeasurementEvents(instrument);
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag is { Key: "kind", Value: "deadlock" }) Interlocked.Add(ref deadlocks, value);
+        });
+        meter.Start();
+
         var recording = RecordAsync(ids.Select(id => Articles.Classified(id, revision: 2, title: "Updated")).ToArray());
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await WaitingOnLocksAsync(other.ProcessID) == 0)
@@ -251,6 +265,7 @@ public sealed class NewArticleStreamTests(AlertStoreFixture store) : IClassFixtu
         await transaction.CommitAsync();
 
         Assert.Equal(2, await recording);
+        Assert.True(Interlocked.Read(ref deadlocks) >= 1, "the deadlock retry was not counted in monitoring.articles.recording_conflicts");
         foreach (var id in ids)
         {
             var events = await StreamAsync(id);

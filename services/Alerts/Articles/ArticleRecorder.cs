@@ -26,6 +26,9 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.recorded", description: "Classified articles appended to the event store");
     private static readonly Counter<long> Duplicates =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.duplicates", description: "Deliveries that appended nothing");
+    /// <summary>Tagged <c>kind</c>: <c>version</c> (another writer appended first) or <c>deadlock</c> (PostgreSQL aborted the batch).</summary>
+    public static readonly Counter<long> Conflicts =
+        MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.recording_conflicts", description: "Batches read and decided again after a concurrent append or a deadlock");
 
     private const int MaxAttempts = 5;
 
@@ -47,7 +50,9 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
             }
             catch (Exception e) when (attempt < MaxAttempts && IsConflict(e))
             {
-                AlertsLog.RecordingConflict(logger, messages.Count, attempt);
+                var kind = IsDeadlock(e) ? "deadlock" : "version";
+                Conflicts.Add(1, new KeyValuePair<string, object?>("kind", kind));
+                AlertsLog.RecordingConflict(logger, messages.Count, kind, attempt);
             }
         }
     }
@@ -123,16 +128,19 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
     /// transaction it does not own, so its replay runs in the aborted one. Either way this transaction wrote nothing,
     /// and the batch is read and decided again in a new one.
     /// </summary>
-    internal static bool IsConflict(Exception e)
+    internal static bool IsConflict(Exception e) => IsDeadlock(e) || AnyInside(e, current =>
+        current is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException);
+
+    private static bool IsDeadlock(Exception e) => AnyInside(e, current =>
+        current is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.InFailedSqlTransaction });
+
+    /// <summary>True when <paramref name="e"/> or an exception inside it (inner, or one of an aggregate's) matches.</summary>
+    private static bool AnyInside(Exception e, Func<Exception, bool> match)
     {
         for (var current = e; current is not null; current = current.InnerException)
         {
-            if (current is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException)
-                return true;
-            if (current is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.InFailedSqlTransaction })
-                return true;
-            if (current is AggregateException aggregate)
-                return aggregate.InnerExceptions.Any(IsConflict);
+            if (match(current)) return true;
+            if (current is AggregateException aggregate) return aggregate.InnerExceptions.Any(inner => AnyInside(inner, match));
         }
         return false;
     }
