@@ -27,7 +27,7 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
     private static readonly Counter<long> Duplicates =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.duplicates", description: "Deliveries that appended nothing");
     /// <summary>Tagged <c>kind</c>: <c>version</c> (another writer appended first) or <c>deadlock</c> (PostgreSQL aborted the batch).</summary>
-    public static readonly Counter<long> Conflicts =
+    private static readonly Counter<long> Conflicts =
         MonitoringTelemetry.Meter.CreateCounter<long>("monitoring.articles.recording_conflicts", description: "Batches read and decided again after a concurrent append or a deadlock");
 
     private const int MaxAttempts = 5;
