@@ -48,9 +48,8 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
             {
                 return await TryRecordBatchAsync(messages, ct);
             }
-            catch (Exception e) when (attempt < MaxAttempts && IsConflict(e))
+            catch (Exception e) when (attempt < MaxAttempts && ConflictKind(e) is { } kind)
             {
-                var kind = IsDeadlock(e) ? "deadlock" : "version";
                 Conflicts.Add(1, new KeyValuePair<string, object?>("kind", kind));
                 AlertsLog.RecordingConflict(logger, messages.Count, kind, attempt);
             }
@@ -128,11 +127,12 @@ public sealed class ArticleRecorder(IDocumentStore store, ILogger<ArticleRecorde
     /// transaction it does not own, so its replay runs in the aborted one. Either way this transaction wrote nothing,
     /// and the batch is read and decided again in a new one.
     /// </summary>
-    internal static bool IsConflict(Exception e) => IsDeadlock(e) || AnyInside(e, current =>
-        current is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException);
-
-    private static bool IsDeadlock(Exception e) => AnyInside(e, current =>
-        current is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.InFailedSqlTransaction });
+    /// <returns><c>deadlock</c>, <c>version</c>, or null for any other failure.</returns>
+    private static string? ConflictKind(Exception e) =>
+        AnyInside(e, current => current is Npgsql.PostgresException
+            { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.InFailedSqlTransaction }) ? "deadlock"
+        : AnyInside(e, current => current is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException) ? "version"
+        : null;
 
     /// <summary>True when <paramref name="e"/> or an exception inside it (inner, or one of an aggregate's) matches.</summary>
     private static bool AnyInside(Exception e, Func<Exception, bool> match)
