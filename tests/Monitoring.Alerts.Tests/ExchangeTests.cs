@@ -67,9 +67,10 @@ public sealed class ExchangeTests(AlertStoreFixture store) : IClassFixture<Alert
     [Fact]
     public async Task A_backlog_of_several_reads_in_one_page_is_forwarded_whole_once_and_in_store_order()
     {
-        // One transaction of 1,200 alerts: more than a page of the forwarder (500 events) and than its read-ahead.
+        // One transaction of 2,600 alerts (and as many story events between them): more than a page of the forwarder
+        // (500 events) and several of its read-ahead chunks (2,000 events), each read while the one before is published.
         await using var queue = await AmqpTestQueue.BindAsync(store.Broker.AmqpUri, "PY.#");
-        var ids = Enumerable.Range(0, 3 * AlertFeed.AlertFeedReader.PageSize - 300).Select(_ => NewId()).ToList();
+        var ids = Enumerable.Range(0, Exchange.AlertExchangeForwarder.ReadAhead + AlertFeed.AlertFeedReader.PageSize + 100).Select(_ => NewId()).ToList();
         await store.RecordBatchAsync(ids.Select(id => Articles.Classified(id, primary: ["PY"], topics: [Topics.Cyber], severity: Severity.Medium)).ToList());
 
         await queue.WaitForAsync(m => m.Count >= ids.Count, Timeout);

@@ -17,7 +17,8 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
 {
     public const int PageSize = 500;
 
-    private static readonly Type[] FeedEventTypes = [typeof(ArticleClassified), typeof(ArticleReclassified), .. StoryItem.EventTypes];
+    private static readonly Type[] AlertEventTypes = [typeof(ArticleClassified), typeof(ArticleReclassified)];
+    private static readonly Type[] FeedEventTypes = [.. AlertEventTypes, .. StoryItem.EventTypes];
 
     private string Schema => store.Options.Events.DatabaseSchemaName;
 
@@ -42,30 +43,37 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Alert feed entries with positions in (<paramref name="after"/>, <paramref name="upTo"/>], in order, at most <see cref="PageSize"/> events read.</summary>
+    /// <summary>
+    /// Alert feed entries with positions in (<paramref name="after"/>, <paramref name="upTo"/>], in order, at most
+    /// <see cref="PageSize"/> events read. Reads the article events only: the story events between them (as big as the
+    /// story's summary, two to three times an article's classification) are not loaded to be dropped.
+    /// </summary>
     public async Task<(IReadOnlyList<AlertItem> Items, long ReadUpTo)> ReadAsync(long after, long upTo, CancellationToken ct)
     {
-        var (items, _, readUpTo) = await ReadFeedAsync(after, upTo, ct);
-        return (items, readUpTo);
+        var events = await ReadEventsAsync(after, upTo, AlertEventTypes, ct);
+        var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
+        return (await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct), readUpTo);
     }
 
     /// <summary>Alert and story feed entries with positions in (<paramref name="after"/>, <paramref name="upTo"/>], in order.</summary>
     public async Task<(IReadOnlyList<AlertItem> Items, IReadOnlyList<StoryItem> Stories, long ReadUpTo)> ReadFeedAsync(
         long after, long upTo, CancellationToken ct)
     {
-        IReadOnlyList<IEvent> events;
-        await using (var session = store.QuerySession())
-        {
-            events = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > after && e.Sequence <= upTo)
-                .Where(e => e.EventTypesAre(FeedEventTypes))
-                .OrderBy(e => e.Sequence)
-                .Take(PageSize)
-                .ToListAsync(ct);
-        }
+        var events = await ReadEventsAsync(after, upTo, FeedEventTypes, ct);
         var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
         var items = await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct);
         return (items, events.Select(StoryItem.From).OfType<StoryItem>().ToList(), readUpTo);
+    }
+
+    private async Task<IReadOnlyList<IEvent>> ReadEventsAsync(long after, long upTo, Type[] types, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Events.QueryAllRawEvents()
+            .Where(e => e.Sequence > after && e.Sequence <= upTo)
+            .Where(e => e.EventTypesAre(types))
+            .OrderBy(e => e.Sequence)
+            .Take(PageSize)
+            .ToListAsync(ct);
     }
 
     /// <summary>Every alert feed entry recorded in [<paramref name="since"/>, <paramref name="until"/>] (replay of a time range).</summary>
