@@ -47,6 +47,9 @@ public sealed record StoryOptions
     /// </summary>
     public TimeSpan AlertWait { get; init; } = TimeSpan.FromMilliseconds(1000);
 
+    /// <summary>Classification events the assigner reads per page (one transaction) at most; behind a backlog it reads the next page while writing one.</summary>
+    public int PageSize { get; init; } = 1000;
+
     public static StoryOptions From(IConfiguration configuration)
     {
         var defaults = new StoryOptions();
@@ -65,6 +68,7 @@ public sealed record StoryOptions
             BaselineMinSamples = (int)Positive(configuration, "MONITORING_STORY_BASELINE_MIN_SAMPLES", defaults.BaselineMinSamples),
             BreakingHold = TimeSpan.FromHours(Positive(configuration, "MONITORING_STORY_BREAKING_HOLD_HOURS", defaults.BreakingHold.TotalHours)),
             AlertWait = TimeSpan.FromMilliseconds(Positive(configuration, "MONITORING_STORY_WAIT_MS", defaults.AlertWait.TotalMilliseconds)),
+            PageSize = Math.Max(1, (int)Positive(configuration, "MONITORING_STORY_PAGE_SIZE", defaults.PageSize)),
         };
     }
 

@@ -97,7 +97,7 @@ public sealed class StoryReplayTests(AlertStoreFixture store) : IClassFixture<Al
         return await session.Events.QueryAllRawEvents().MaxAsync(e => e.Sequence);
     }
 
-    private static List<string> InCauseOrder(IEnumerable<IStoryEvent> events) =>
+    internal static List<string> InCauseOrder(IEnumerable<IStoryEvent> events) =>
         events.Select((e, i) => (e, i)).OrderBy(x => x.e.Cause).ThenBy(x => x.e.StoryId, StringComparer.Ordinal).ThenBy(x => x.i)
             .Select(x => Describe(x.e)).ToList();
 

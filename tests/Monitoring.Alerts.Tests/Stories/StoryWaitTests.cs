@@ -9,15 +9,12 @@ using Npgsql;
 namespace Monitoring.Alerts.Tests.Stories;
 
 /// <summary>
-/// The Alerts service with a short story wait (300 ms) and its story assigner kept from running: the test holds the
-/// assigner's advisory lock from before the service starts, as another replica that hung would.
+/// The Alerts service with its story assigner kept from running until the test lets it: the test holds the assigner's
+/// advisory lock from before the service starts, as another replica that hung would.
 /// </summary>
-public sealed class StoryWaitFixture : AlertStoreFixture
+public abstract class HeldStoryAssignerFixture : AlertStoreFixture
 {
-    public const int WaitMs = 300;
     private NpgsqlConnection? _lockHolder;
-
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["MONITORING_STORY_WAIT_MS"] = $"{WaitMs}" };
 
     protected override async Task BeforeStartAsync()
     {
@@ -42,6 +39,14 @@ public sealed class StoryWaitFixture : AlertStoreFixture
         await ReleaseAssignerAsync();
         await base.DisposeAsync();
     }
+}
+
+/// <summary>The assigner held, and a short story wait (300 ms).</summary>
+public sealed class StoryWaitFixture : HeldStoryAssignerFixture
+{
+    public const int WaitMs = 300;
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["MONITORING_STORY_WAIT_MS"] = $"{WaitMs}" };
 }
 
 public sealed class StoryWaitTests(StoryWaitFixture store) : IClassFixture<StoryWaitFixture>
