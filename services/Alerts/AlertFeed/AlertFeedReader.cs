@@ -50,30 +50,34 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
     /// </summary>
     public async Task<(IReadOnlyList<AlertItem> Items, long ReadUpTo)> ReadAsync(long after, long upTo, CancellationToken ct)
     {
-        var events = await ReadEventsAsync(after, upTo, AlertEventTypes, ct);
-        var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
-        return (await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct), readUpTo);
+        var (_, items, readUpTo) = await ReadPageAsync(after, upTo, AlertEventTypes, ct);
+        return (items, readUpTo);
     }
 
     /// <summary>Alert and story feed entries with positions in (<paramref name="after"/>, <paramref name="upTo"/>], in order.</summary>
     public async Task<(IReadOnlyList<AlertItem> Items, IReadOnlyList<StoryItem> Stories, long ReadUpTo)> ReadFeedAsync(
         long after, long upTo, CancellationToken ct)
     {
-        var events = await ReadEventsAsync(after, upTo, FeedEventTypes, ct);
-        var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
-        var items = await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct);
+        var (events, items, readUpTo) = await ReadPageAsync(after, upTo, FeedEventTypes, ct);
         return (items, events.Select(StoryItem.From).OfType<StoryItem>().ToList(), readUpTo);
     }
 
-    private async Task<IReadOnlyList<IEvent>> ReadEventsAsync(long after, long upTo, Type[] types, CancellationToken ct)
+    /// <summary>At most <see cref="PageSize"/> events of <paramref name="types"/> in (<paramref name="after"/>, <paramref name="upTo"/>], their alerts named with their stories, and how far they reach.</summary>
+    private async Task<(IReadOnlyList<IEvent> Events, IReadOnlyList<AlertItem> Items, long ReadUpTo)> ReadPageAsync(
+        long after, long upTo, Type[] types, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
-        return await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > after && e.Sequence <= upTo)
-            .Where(e => e.EventTypesAre(types))
-            .OrderBy(e => e.Sequence)
-            .Take(PageSize)
-            .ToListAsync(ct);
+        IReadOnlyList<IEvent> events;
+        await using (var session = store.QuerySession())
+        {
+            events = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > after && e.Sequence <= upTo)
+                .Where(e => e.EventTypesAre(types))
+                .OrderBy(e => e.Sequence)
+                .Take(PageSize)
+                .ToListAsync(ct);
+        }
+        var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
+        return (events, await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct), readUpTo);
     }
 
     /// <summary>Every alert feed entry recorded in [<paramref name="since"/>, <paramref name="until"/>] (replay of a time range).</summary>

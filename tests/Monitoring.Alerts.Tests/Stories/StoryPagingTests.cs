@@ -7,11 +7,8 @@ namespace Monitoring.Alerts.Tests.Stories;
 /// <summary>The assigner held while a backlog builds, then working it off in pages of four classifications.</summary>
 public sealed class StoryPagingFixture : HeldStoryAssignerFixture
 {
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-    {
-        ["MONITORING_STORY_WAIT_MS"] = "60000",
-        ["MONITORING_STORY_PAGE_SIZE"] = "4",
-    };
+    protected override IReadOnlyDictionary<string, string> Settings =>
+        new Dictionary<string, string>(base.Settings) { ["MONITORING_STORY_PAGE_SIZE"] = "4" };
 }
 
 public sealed class StoryPagingTests(StoryPagingFixture store) : IClassFixture<StoryPagingFixture>
