@@ -4,7 +4,10 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using JasperFx.Events.Daemon;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Monitoring.Alerts.AlertFeed;
 using Monitoring.Contracts;
 using Monitoring.Testing;
 
@@ -126,6 +129,31 @@ public sealed class WebhookTests(AlertStoreFixture store) : IClassFixture<AlertS
         var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret),
             Encoding.UTF8.GetBytes($"{headers["X-Monitoring-Timestamp"]}.{body}")));
         Assert.Equal(expected, headers["X-Monitoring-Signature"].ToString());
+    }
+
+    [Fact]
+    public async Task A_backlog_of_several_reads_is_delivered_once_each_and_a_rewound_dispatcher_writes_none_again()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var subscription = await SubscribeAsync(receiver.Url, ["MV"]);
+        var before = (await store.Store.Advanced.FetchEventStoreStatistics()).EventSequenceNumber;
+        // One transaction: the dispatcher's range covers all of them and is read in several pages.
+        var count = AlertFeedReader.PageSize * 2 + 100;
+        Assert.Equal(count, await store.RecordBatchAsync(
+            Enumerable.Range(0, count).Select(_ => Articles.Classified(NewId(), primary: ["MV"])).ToList()));
+        await WaitForDeliveryStateAsync(subscription, "delivered", count);
+
+        // The range again, as after a crash before the daemon committed it: the deliveries are there, none is written twice.
+        var daemon = store.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        await daemon.RewindSubscriptionAsync("webhook-dispatch", CancellationToken.None, sequenceFloor: before);
+        await store.WaitForProjectionsAsync();
+        await Task.Delay(500);
+        var deliveries = (await SubscriptionAsync(subscription)).GetProperty("deliveries");
+        Assert.Equal(count, deliveries.GetProperty("delivered").GetInt32());
+        Assert.Equal(0, deliveries.GetProperty("pending").GetInt32());
+        var ids = receiver.Requests.Select(r => r.Headers["X-Monitoring-Delivery"].ToString()).ToList();
+        Assert.Equal(count, ids.Count);
+        Assert.Equal(count, ids.Distinct().Count());
     }
 
     [Fact]

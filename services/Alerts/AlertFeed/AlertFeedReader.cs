@@ -17,7 +17,8 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
 {
     public const int PageSize = 500;
 
-    private static readonly Type[] AlertEventTypes = [typeof(ArticleClassified), typeof(ArticleReclassified)];
+    /// <summary>The article events the alert feed is made of.</summary>
+    public static readonly Type[] AlertEventTypes = [typeof(ArticleClassified), typeof(ArticleReclassified)];
     private static readonly Type[] FeedEventTypes = [.. AlertEventTypes, .. StoryItem.EventTypes];
 
     private string Schema => store.Options.Events.DatabaseSchemaName;
@@ -66,6 +67,16 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
     private async Task<(IReadOnlyList<IEvent> Events, IReadOnlyList<AlertItem> Items, long ReadUpTo)> ReadPageAsync(
         long after, long upTo, Type[] types, CancellationToken ct)
     {
+        var (events, readUpTo) = await ReadEventsAsync(after, upTo, types, ct);
+        return (events, await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct), readUpTo);
+    }
+
+    /// <summary>
+    /// At most <see cref="PageSize"/> events of <paramref name="types"/> in (<paramref name="after"/>, <paramref name="upTo"/>],
+    /// in order, and how far they reach (<paramref name="upTo"/> unless the page is full); alerts not yet named with their stories.
+    /// </summary>
+    public async Task<(IReadOnlyList<IEvent> Events, long ReadUpTo)> ReadEventsAsync(long after, long upTo, Type[] types, CancellationToken ct)
+    {
         IReadOnlyList<IEvent> events;
         await using (var session = store.QuerySession())
         {
@@ -76,8 +87,7 @@ public sealed class AlertFeedReader(IDocumentStore store, NpgsqlDataSource datab
                 .Take(PageSize)
                 .ToListAsync(ct);
         }
-        var readUpTo = events.Count == PageSize ? events[^1].Sequence : upTo;
-        return (events, await links.NameStoriesAsync(events.Select(ToItem).OfType<AlertItem>().ToList(), ct), readUpTo);
+        return (events, events.Count == PageSize ? events[^1].Sequence : upTo);
     }
 
     /// <summary>Every alert feed entry recorded in [<paramref name="since"/>, <paramref name="until"/>] (replay of a time range).</summary>
