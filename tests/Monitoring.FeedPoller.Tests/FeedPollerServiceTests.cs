@@ -23,6 +23,9 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
     public LocalHttpServer Feeds { get; private set; } = null!;
     public ServiceProcess Poller { get; private set; } = null!;
     public ConcurrentQueue<ArticleFetched> Articles { get; } = new();
+
+    /// <summary>Every article message as it arrived: its articles and its size on the wire.</summary>
+    public ConcurrentQueue<(IReadOnlyList<ArticleFetched> Articles, int Bytes)> Messages { get; } = new();
     public ConcurrentQueue<FeedHealthChanged> Health { get; } = new();
     public Dictionary<string, string> Environment { get; private set; } = null!;
     private IBusControl _bus = null!;
@@ -30,7 +33,7 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Broker = await RabbitMqVirtualHost.CreateAsync("poller_svc");
-        Feeds = await LocalHttpServer.StartAsync(context => context.Response.WriteAsync(
+        Feeds = await LocalHttpServer.StartAsync(context => context.Response.WriteAsync(context.Request.Path == "/long.xml" ? LongFeed :
             $"<rss version=\"2.0\"><channel><title>Feed {context.Request.Path}</title>" +
             $"<item><title>Story at {context.Request.Path}</title><link>https://news.example{context.Request.Path}/story</link><description>Text.</description></item>" +
             "</channel></rss>"));
@@ -39,7 +42,12 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
             var uri = Broker.AmqpUri;
             cfg.Host(uri.Host, (ushort)uri.Port, MonitoringBus.VirtualHost(uri), h => { h.Username("guest"); h.Password("guest"); });
             cfg.ConfigureJsonSerializerOptions(MonitoringJson.Configure);
-            cfg.ReceiveEndpoint("svc-articles", e => e.Handler<ArticlesFetched>(c => { foreach (var a in c.Message.Articles) Articles.Enqueue(a); return Task.CompletedTask; }));
+            cfg.ReceiveEndpoint("svc-articles", e => e.Handler<ArticlesFetched>(c =>
+            {
+                Messages.Enqueue((c.Message.Articles, c.ReceiveContext.Body.GetBytes().Length));
+                foreach (var a in c.Message.Articles) Articles.Enqueue(a);
+                return Task.CompletedTask;
+            }));
             cfg.ReceiveEndpoint("svc-health", e => e.Handler<FeedHealthChanged>(c => { Health.Enqueue(c.Message); return Task.CompletedTask; }));
         });
         await _bus.StartAsync();
@@ -68,6 +76,21 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
         await Poller.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         Poller.Http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
     }
+
+    /// <summary>A feed of 60 long articles (about 3,000 characters each) in Latin, Cyrillic and Chinese script, in turn.</summary>
+    public const int LongFeedItems = 60;
+
+    private static readonly string LongFeed = new XDocument(new XElement("rss", new XAttribute("version", "2.0"), new XElement("channel",
+        new XElement("title", "Long articles"),
+        Enumerable.Range(0, LongFeedItems).Select(i => new XElement("item",
+            new XElement("title", $"Long article {i}"),
+            new XElement("link", $"https://long.example/{i}"),
+            new XElement("description", string.Concat(Enumerable.Repeat((i % 3) switch
+            {
+                0 => $"Ministers met in Brussels on the defence pact, article {i}. ",
+                1 => $"Министры обсудили оборонный пакт в Брюсселе, статья {i}. ",
+                _ => $"部长们在布鲁塞尔讨论了防务协定，第{i}篇文章。",
+            }, 3000 / 50)))))))).ToString();
 
     public async Task<JsonElement> FeedAsync(Func<JsonElement, bool> which, Func<JsonElement, bool> until)
     {
@@ -121,6 +144,25 @@ public sealed class FeedPollerServiceTests(FeedPollerServiceFixture service) : I
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         using var delete = await anonymous.DeleteAsync("api/feeds/0000000000000000");
         Assert.Equal(HttpStatusCode.Unauthorized, delete.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_poll_of_many_long_articles_goes_out_as_several_messages_each_below_the_large_object_limit()
+    {
+        var url = service.Feeds.Url("long.xml").ToString();
+        using var response = await service.Poller.Http.PostAsJsonAsync("api/feeds", new { url });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && service.Articles.Count(a => a.FeedUrl == url) < FeedPollerServiceFixture.LongFeedItems)
+            await Task.Delay(100);
+
+        // One poll: every article once, in several messages, none of which the receiving runtime allocates as a large
+        // object (85,000 bytes; the Classifier's ArticlesClassified adds a few hundred bytes per article to the same batch).
+        var messages = service.Messages.Where(m => m.Articles.Any(a => a.FeedUrl == url)).ToList();
+        Assert.Equal(FeedPollerServiceFixture.LongFeedItems, messages.Sum(m => m.Articles.Count));
+        Assert.Equal(FeedPollerServiceFixture.LongFeedItems, messages.SelectMany(m => m.Articles).Select(a => a.ArticleId).Distinct().Count());
+        Assert.True(messages.Count > 1, $"{messages.Count} message(s)");
+        Assert.All(messages, m => Assert.True(m.Bytes < 80_000, $"a message of {m.Articles.Count} articles is {m.Bytes:N0} bytes"));
     }
 
     [Fact]

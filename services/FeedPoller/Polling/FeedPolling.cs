@@ -98,7 +98,7 @@ public sealed class FeedPolling(
             p.Draft.Id, p.Revision, feedUrl, source, p.Draft.Url ?? feedUrl, p.Draft.Title, p.Draft.Text,
             p.Draft.Language, p.Draft.PublishedAt, fetchedAt, p.Draft.ContentHash)).ToList();
         // The poll's articles go out together, a batch per message, the batches confirmed by the broker in parallel.
-        await Task.WhenAll(ArticleBatches.Chunk(articles, ArticleBatches.Characters).Select(batch => PublishBatchAsync(batch, ct)));
+        await Task.WhenAll(ArticleBatches.Chunk(articles, ArticleBatches.TextBytes).Select(batch => PublishBatchAsync(batch, ct)));
         ArticlesPublished.Add(decision.Publish.Count(p => p.Change == ArticleChange.New), new KeyValuePair<string, object?>("change", "new"));
         ArticlesPublished.Add(decision.Publish.Count(p => p.Change == ArticleChange.Updated), new KeyValuePair<string, object?>("change", "updated"));
     }
