@@ -21,7 +21,7 @@ namespace Monitoring.Alerts.Webhooks;
 /// <see cref="NotAppended"/>, is never written), and the dispatcher reads what its active subscriptions need: the alerts
 /// when one is per article, the story events when one is per story, from the first position any of them starts after —
 /// and nothing at all while there are none. Loading every article and story event for a dispatcher with no
-/// subscriptions was a fifth of the event store's reads (1,000 articles/s load run: 197,000 of 705,000 rows, and their
+/// subscriptions was over a quarter of the daemon's event reads (1,000 articles/s load run: 197,000 of 705,000 rows, and their
 /// deserialisation in this process).
 /// A range is read and written in pages of <see cref="AlertFeedReader.PageSize"/> events, each page's deliveries in a
 /// transaction of their own before the daemon commits the range, so catching up on a long range holds one page in
