@@ -22,10 +22,11 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
     public RabbitMqVirtualHost Broker { get; private set; } = null!;
     public LocalHttpServer Feeds { get; private set; } = null!;
     public ServiceProcess Poller { get; private set; } = null!;
-    public ConcurrentQueue<ArticleFetched> Articles { get; } = new();
-
     /// <summary>Every article message as it arrived: its articles and its size on the wire.</summary>
     public ConcurrentQueue<(IReadOnlyList<ArticleFetched> Articles, int Bytes)> Messages { get; } = new();
+
+    /// <summary>Every article published, in arrival order.</summary>
+    public IEnumerable<ArticleFetched> Articles => Messages.SelectMany(m => m.Articles);
     public ConcurrentQueue<FeedHealthChanged> Health { get; } = new();
     public Dictionary<string, string> Environment { get; private set; } = null!;
     private IBusControl _bus = null!;
@@ -45,7 +46,6 @@ public sealed class FeedPollerServiceFixture : IAsyncLifetime
             cfg.ReceiveEndpoint("svc-articles", e => e.Handler<ArticlesFetched>(c =>
             {
                 Messages.Enqueue((c.Message.Articles, c.ReceiveContext.Body.GetBytes().Length));
-                foreach (var a in c.Message.Articles) Articles.Enqueue(a);
                 return Task.CompletedTask;
             }));
             cfg.ReceiveEndpoint("svc-health", e => e.Handler<FeedHealthChanged>(c => { Health.Enqueue(c.Message); return Task.CompletedTask; }));
